@@ -1,0 +1,116 @@
+using BigDataTrading.Core.MarketData;
+using BigDataTrading.Sources;
+using Xunit;
+
+namespace BigDataTrading.Data.Tests;
+
+/// <summary>
+/// Locates the shared test data folder: <c>../shared</c> next to the folder holding BigDataTrading.sln. The data is
+/// vendor data that must not be committed, so it is never copied into the repository.
+/// </summary>
+internal static class SharedData
+{
+    private static readonly Lazy<string?> s_root = new(FindRoot);
+
+    /// <summary>Absolute path of the shared folder, or null when it is absent.</summary>
+    public static string? Root => s_root.Value;
+
+    /// <summary>The LEAN sample's SPY tick trade zip, relative to the shared folder.</summary>
+    public const string SpyTradeZip = "data/market/lean-sample/Data/equity/usa/tick/spy/20131008_trade.zip";
+
+    /// <summary>Absolute path of a file under the shared folder, or null when the folder or the file is absent.</summary>
+    public static string? Find(string relativePath)
+    {
+        if (Root is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Root, relativePath);
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>Absolute path of a file under the shared folder; throws when absent (guarded by <see cref="SharedDataFactAttribute"/>).</summary>
+    public static string Require(string relativePath) =>
+        Find(relativePath) ?? throw new FileNotFoundException($"Shared test data '{relativePath}' is missing.");
+
+    private static string? FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "BigDataTrading.sln")))
+            {
+                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
+                return Directory.Exists(shared) ? shared : null;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// A fact that needs a file from the shared test data; it is reported as skipped, with the reason, when the file is
+/// absent (xunit 2 has no dynamic skip, so the decision is made when the attribute is constructed).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    public SharedDataFactAttribute(string relativePath)
+    {
+        RelativePath = relativePath;
+        if (SharedData.Find(relativePath) is null)
+        {
+            Skip = SharedData.Root is null
+                ? $"Shared test data folder not found (expected '../shared' next to the folder of BigDataTrading.sln); needs {relativePath}."
+                : $"Shared test data file '{relativePath}' not found under {SharedData.Root}.";
+        }
+    }
+
+    public string RelativePath { get; }
+}
+
+/// <summary>A fresh temporary folder, deleted on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bdt-data-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+internal static class MarketDataSourceExtensions
+{
+    /// <summary>Drains a source into a list.</summary>
+    public static async Task<List<TradeTick>> ReadAllAsync(this IMarketDataSource source)
+    {
+        var ticks = new List<TradeTick>();
+        await foreach (var tick in source.ReadTradesAsync())
+        {
+            ticks.Add(tick);
+        }
+
+        return ticks;
+    }
+}
+
+/// <summary>Test classes that measure time run in this collection, which xunit runs alone after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "Serial (timing-sensitive)";
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Numerics;
+using DuckDB.NET.Data;
+
+namespace BigDataTrading.Warehouse;
+
+/// <summary>The rows of a query: column names and values as DuckDB.NET returns them (null for SQL NULL).</summary>
+/// <param name="Columns">Column names in select order.</param>
+/// <param name="Rows">Rows; each has one value per column.</param>
+public sealed record LakeQueryResult(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<object?>> Rows);
+
+/// <summary>
+/// Embedded SQL over the lake (the Hive role): an in-memory DuckDB in which every dataset of
+/// <see cref="LakeDatasets"/> is a view over <c>read_parquet('&lt;root&gt;/&lt;dataset&gt;/*/*.parquet', hive_partitioning = true)</c>,
+/// so <c>SELECT ... FROM ticks WHERE date = DATE '2013-10-08'</c> works and prunes partitions.
+/// </summary>
+/// <remarks>
+/// Files are listed at query time, so commits made after construction are seen. A dataset without files yet is an
+/// empty view with the dataset's columns (queries return no rows instead of failing) and becomes a file-backed view on
+/// the first query after files appear. Reads only; committed files are immutable and staged files are never matched.
+/// Thread-safe: queries are serialized on one connection (DuckDB parallelizes each query internally).
+/// </remarks>
+public sealed class LakeSql : IDisposable
+{
+    private readonly DuckDBConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _fileBacked = new(StringComparer.Ordinal);
+
+    /// <summary>Opens an in-memory DuckDB over the lake at <paramref name="lake"/>.</summary>
+    public LakeSql(LakeLayout lake)
+    {
+        ArgumentNullException.ThrowIfNull(lake);
+        Lake = lake;
+        _connection = new DuckDBConnection("DataSource=:memory:");
+        _connection.Open();
+        RefreshViews();
+    }
+
+    /// <summary>Opens an in-memory DuckDB over the lake rooted at <paramref name="lakeRoot"/>.</summary>
+    public LakeSql(string lakeRoot)
+        : this(new LakeLayout(lakeRoot))
+    {
+    }
+
+    /// <summary>The lake queried.</summary>
+    public LakeLayout Lake { get; }
+
+    /// <summary>Runs a query and returns the first column of the first row, converted to <typeparamref name="T"/>.</summary>
+    /// <remarks>DuckDB's wide results convert where exact: HUGEINT (e.g. <c>sum(bigint)</c>) to integer types or
+    /// decimal, DECIMAL to decimal. SQL NULL or no row gives <c>default</c> for reference and nullable types.</remarks>
+    /// <exception cref="InvalidOperationException">NULL or no row for a non-nullable <typeparamref name="T"/>, or a value
+    /// that cannot be converted.</exception>
+    /// <exception cref="DuckDBException">The SQL failed (syntax, unknown column, unreadable file).</exception>
+    public T QueryScalar<T>(string sql)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        lock (_gate)
+        {
+            RefreshViews();
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            return ConvertScalar<T>(command.ExecuteScalar(), sql);
+        }
+    }
+
+    /// <summary>Runs a query and materializes all rows (meant for summaries and tests, not for bulk export).</summary>
+    /// <exception cref="DuckDBException">The SQL failed.</exception>
+    public LakeQueryResult Query(string sql)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        lock (_gate)
+        {
+            RefreshViews();
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            using var reader = command.ExecuteReader();
+            var columns = new string[reader.FieldCount];
+            for (var i = 0; i < columns.Length; i++)
+            {
+                columns[i] = reader.GetName(i);
+            }
+
+            var rows = new List<IReadOnlyList<object?>>();
+            while (reader.Read())
+            {
+                var row = new object?[columns.Length];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                rows.Add(row);
+            }
+
+            return new LakeQueryResult(columns, rows);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connection.Dispose();
+
+    private void RefreshViews()
+    {
+        foreach (var dataset in LakeDatasets.All)
+        {
+            if (_fileBacked.Contains(dataset))
+            {
+                continue;
+            }
+
+            var hasFiles = Lake.ListPartFiles(dataset).Count > 0;
+            string select;
+            if (hasFiles)
+            {
+                var glob = Lake.ParquetGlob(dataset).Replace("'", "''", StringComparison.Ordinal);
+                select = $"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)";
+            }
+            else
+            {
+                var columns = LakeSchemas.ColumnsOf(dataset).Select(c => $"CAST(NULL AS {c.SqlType}) AS \"{c.Name}\"");
+                select = $"SELECT {string.Join(", ", columns)}, CAST(NULL AS DATE) AS \"date\" WHERE false";
+            }
+
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"CREATE OR REPLACE VIEW \"{dataset}\" AS {select}";
+            command.ExecuteNonQuery();
+            if (hasFiles)
+            {
+                _fileBacked.Add(dataset);
+            }
+        }
+    }
+
+    private static T ConvertScalar<T>(object? value, string sql)
+    {
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (value is null || value is DBNull)
+        {
+            return default(T) is null ? default! : throw new InvalidOperationException($"Query returned NULL or no row, not a {typeof(T).Name}: {sql}");
+        }
+
+        if (value is T typed)
+        {
+            return typed;
+        }
+
+        try
+        {
+            object converted = value switch
+            {
+                BigInteger big when target == typeof(decimal) => (decimal)big,
+                BigInteger big when target == typeof(double) => (double)big,
+                BigInteger big => Convert.ChangeType((long)big, target, CultureInfo.InvariantCulture),
+                _ => Convert.ChangeType(value, target, CultureInfo.InvariantCulture),
+            };
+            return (T)converted;
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException or FormatException)
+        {
+            throw new InvalidOperationException($"Query result {value} ({value.GetType().Name}) does not convert to {typeof(T).Name}: {sql}", e);
+        }
+    }
+}
