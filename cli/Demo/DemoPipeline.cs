@@ -1,0 +1,154 @@
+using System.Globalization;
+using BigDataTrading.Core;
+using BigDataTrading.Core.Diagnostics;
+using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
+using BigDataTrading.Exchange;
+using BigDataTrading.Infra.Kafka;
+using BigDataTrading.Sources;
+using BigDataTrading.Streaming.Bars;
+using BigDataTrading.Streaming.Ingestion;
+using BigDataTrading.Streaming.Processing;
+using BigDataTrading.Streaming.Quality;
+using BigDataTrading.Streaming.Strategies;
+using BigDataTrading.Trading;
+using BigDataTrading.Trading.Venues;
+using BigDataTrading.Warehouse;
+
+namespace BigDataTrading.Cli.Demo;
+
+/// <summary>
+/// Runs one trading day through every layer, each as its own component talking over Kafka:
+/// source → <c>md.ticks.raw</c> → stream processor (filter, bars, lake, strategy) → <c>signals</c> → trader
+/// (risk, FIX to the exchange simulator, positions, warehouse). Components run concurrently, exactly as they would as
+/// separate processes; the replay ends when end-of-stream markers have flowed through every topic.
+/// </summary>
+public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
+{
+    /// <summary>Live counters, for progress display while <see cref="RunAsync"/> runs.</summary>
+    public PipelineCounters Counters { get; } = new();
+
+    /// <summary>Runs the day and returns the report.</summary>
+    public async Task<DemoReport> RunAsync(CancellationToken ct)
+    {
+        options.Validate();
+        var started = clock.GetTimestamp();
+        var runId = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
+        var runDir = Path.GetFullPath(Path.Combine(options.OutputRoot, "run-" + runId));
+        var lakeRoot = Path.Combine(runDir, "lake");
+        var fixLogs = Path.Combine(runDir, "fix");
+        var warehousePath = Path.Combine(runDir, "warehouse.duckdb");
+        Directory.CreateDirectory(lakeRoot);
+        Directory.CreateDirectory(fixLogs);
+
+        var partitions = options.Kafka.DefaultPartitions;
+        await using var kafka = KafkaEndpoint.Start(options.Kafka);
+        await kafka.Topics.EnsureTopicsAsync(
+            KafkaTopology.Of(
+                new TopicSpec(Topics.RawTicks, partitions),
+                new TopicSpec(Topics.Ticks, partitions),
+                new TopicSpec(Topics.RejectedTicks, partitions),
+                new TopicSpec(Topics.Bars, partitions),
+                new TopicSpec(Topics.Signals, partitions),
+                new TopicSpec(Topics.Orders, partitions),
+                new TopicSpec(Topics.Executions, partitions)),
+            ct);
+
+        await using var exchange = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions { LogDirectory = fixLogs, RunId = runId }, clock, ct);
+        using var warehouse = new DuckDbOrderWarehouse(warehousePath);
+        await using var venue = await FixOrderVenue.ConnectAsync(
+            new FixVenueOptions("127.0.0.1", exchange.Port, SenderCompId: "BDT", TargetCompId: exchange.CompId, LogDirectory: fixLogs),
+            clock,
+            ct);
+
+        var errors = new CountingSourceErrorSink();
+        var source = CreateSource(errors);
+
+        // Each component gets its own Kafka clients, as separate processes would.
+        using var processorConsumer = kafka.Clients.CreateConsumer("bdt-processor-" + runId, "processor");
+        using var processorProducer = kafka.Clients.CreateProducer("processor");
+        var lake = new ParquetLakeSink(new LakeLayout(lakeRoot), "processor");
+        var processor = new MarketDataProcessor(
+            processorConsumer,
+            processorProducer,
+            lake,
+            new TickQualityFilter(options.Quality),
+            new BarBuilder(BigDataTrading.Core.Time.Timestamp.NanosPerMinute),
+            new MovingAverageCrossStrategy(options.Strategy),
+            Counters,
+            new ProcessorTopics(Topics.RawTicks, partitions, partitions));
+
+        using var traderConsumer = kafka.Clients.CreateConsumer("bdt-trader-" + runId, "trader");
+        using var traderProducer = kafka.Clients.CreateProducer("trader");
+        var trader = new TraderService(options.Trader, traderConsumer, traderProducer, venue, warehouse, Counters, clock);
+
+        using var sourceProducer = kafka.Clients.CreateProducer("source");
+        var publisher = new TickPublisher(sourceProducer, Counters);
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var processorTask = Task.Factory.StartNew(() => processor.Run(failed.Token), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var traderTask = trader.RunAsync(partitions, failed.Token);
+        var publishTask = publisher.PublishAsync(source.ReadTradesAsync(failed.Token), Topics.RawTicks, partitions, failed.Token);
+
+        // If any stage faults, stop the others instead of letting them wait for markers that will never come.
+        var all = new Task[] { publishTask, processorTask, traderTask };
+        foreach (var task in all)
+        {
+            _ = task.ContinueWith(_ => failed.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        try
+        {
+            await Task.WhenAll(all);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Surface the stage that failed first rather than the cancellations it caused.
+            var fault = all.FirstOrDefault(t => t.IsFaulted)?.Exception?.GetBaseException();
+            if (fault is not null)
+            {
+                throw fault;
+            }
+
+            throw;
+        }
+
+        var elapsed = clock.GetElapsedTime(started);
+        var processed = await processorTask;
+        var traded = await traderTask;
+
+        using var sql = new LakeSql(lakeRoot);
+        return new DemoReport(
+            runDir,
+            lakeRoot,
+            warehousePath,
+            fixLogs,
+            source.Description,
+            Counters.SourceTicks,
+            errors.Count,
+            Counters.Published,
+            processed,
+            Counters.RejectionsByReason,
+            traded,
+            sql.QueryScalar<long>("SELECT count(*) FROM ticks"),
+            sql.QueryScalar<long>("SELECT count(*) FROM bars_1m"),
+            elapsed);
+    }
+
+    private IMarketDataSource CreateSource(ISourceErrorSink errors)
+    {
+        if (options.TicksPath is { } path)
+        {
+            return new LeanTickTradeZipSource(path, errors);
+        }
+
+        return new SyntheticMarketSource(
+            new SyntheticMarketOptions
+            {
+                Symbols = [.. options.Symbols.Select(Symbol.Parse)],
+                Date = options.Date,
+                Seed = options.Seed,
+                TradesPerSymbol = options.TradesPerSymbol,
+            });
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using BigDataTrading.Fix;
+
+namespace BigDataTrading.Fix.Tests;
+
+public sealed class FixFrameReaderTests
+{
+    private static byte[] Heartbeat(int seq) =>
+        new FixMessageBuilder(FixMsgType.Heartbeat).Build(new FixHeader("A", "B", seq, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+
+    private static List<FixFrameResult> Drain(FixFrameReader reader)
+    {
+        var results = new List<FixFrameResult>();
+        while (reader.TryReadNext(out var result))
+        {
+            results.Add(result);
+        }
+
+        return results;
+    }
+
+    [Fact]
+    public void A_frame_arriving_one_byte_at_a_time_is_returned_only_when_complete()
+    {
+        var frame = Heartbeat(7);
+        var reader = new FixFrameReader(initialCapacity: 16);
+
+        for (var i = 0; i < frame.Length - 1; i++)
+        {
+            reader.Append(frame.AsSpan(i, 1));
+            Assert.Empty(Drain(reader));
+        }
+
+        reader.Append(frame.AsSpan(frame.Length - 1));
+        var result = Assert.Single(Drain(reader));
+        Assert.Equal(7, result.Message!.MsgSeqNum);
+        Assert.Equal(0, reader.BufferedBytes);
+    }
+
+    [Fact]
+    public void Two_messages_and_the_start_of_a_third_in_one_read_yield_two_then_the_third_after_the_rest()
+    {
+        var third = Heartbeat(3);
+        var reader = new FixFrameReader();
+        reader.Append([.. Heartbeat(1), .. Heartbeat(2), .. third.AsSpan(0, 20)]);
+
+        Assert.Equal([1, 2], Drain(reader).Select(r => r.Message!.MsgSeqNum));
+
+        reader.Append(third.AsSpan(20));
+        Assert.Equal(3, Assert.Single(Drain(reader)).Message!.MsgSeqNum);
+    }
+
+    [Fact]
+    public void A_bad_checksum_is_reported_and_the_frame_discarded_and_the_next_message_still_read()
+    {
+        var bad = Heartbeat(1);
+        bad[^2] = bad[^2] == (byte)'9' ? (byte)'0' : (byte)(bad[^2] + 1);
+        var reader = new FixFrameReader();
+        reader.Append([.. bad, .. Heartbeat(2)]);
+
+        var results = Drain(reader);
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal(FixFrameErrorKind.ChecksumMismatch, results[0].Error!.Kind);
+        Assert.Equal(bad.Length, results[0].Error!.DiscardedBytes);
+        Assert.Equal(2, results[1].Message!.MsgSeqNum);
+    }
+
+    [Theory]
+    [InlineData(-3)]
+    [InlineData(+3)]
+    public void A_wrong_body_length_is_reported_and_the_following_message_recovered(int delta)
+    {
+        var good = Heartbeat(1);
+        var text = Encoding.ASCII.GetString(good);
+        var declared = int.Parse(text.Split('\u0001')[1][2..], System.Globalization.CultureInfo.InvariantCulture);
+        var bad = Encoding.ASCII.GetBytes(text.Replace($"\u00019={declared}\u0001", $"\u00019={declared + delta}\u0001", StringComparison.Ordinal));
+        var reader = new FixFrameReader();
+        reader.Append([.. bad, .. Heartbeat(2), .. Heartbeat(3)]);
+
+        var results = Drain(reader);
+
+        Assert.Equal(FixFrameErrorKind.BodyLengthMismatch, results[0].Error!.Kind);
+        Assert.Equal(bad.Length, results[0].Error!.DiscardedBytes);
+        Assert.Equal([2, 3], results.Skip(1).Select(r => r.Message!.MsgSeqNum));
+    }
+
+    [Fact]
+    public void Garbage_before_a_message_is_reported_once_then_the_message_is_read()
+    {
+        var reader = new FixFrameReader();
+        reader.Append([.. "hello\r\nnoise 8=FIX"u8, .. Heartbeat(1)]);
+
+        var results = Drain(reader);
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal(FixFrameErrorKind.Garbage, results[0].Error!.Kind);
+        Assert.Equal("hello\r\nnoise 8=FIX"u8.Length, results[0].Error!.DiscardedBytes);
+        Assert.Equal(1, results[1].Message!.MsgSeqNum);
+    }
+
+    [Fact]
+    public void Garbage_ending_in_a_partial_prefix_keeps_the_prefix_bytes_for_the_next_read()
+    {
+        var frame = Heartbeat(1);
+        var reader = new FixFrameReader();
+        reader.Append([.. "junk"u8, .. frame.AsSpan(0, 6)]);
+
+        var garbage = Assert.Single(Drain(reader));
+        Assert.Equal(4, garbage.Error!.DiscardedBytes);
+
+        reader.Append(frame.AsSpan(6));
+        Assert.Equal(1, Assert.Single(Drain(reader)).Message!.MsgSeqNum);
+    }
+
+    [Fact]
+    public void Another_fix_version_is_not_accepted_as_a_frame()
+    {
+        var reader = new FixFrameReader();
+        reader.Append(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(Heartbeat(1)).Replace("FIX.4.4", "FIX.4.2", StringComparison.Ordinal)));
+
+        var results = Drain(reader);
+
+        Assert.All(results, r => Assert.Equal(FixFrameErrorKind.Garbage, r.Error!.Kind));
+        Assert.DoesNotContain(results, r => r.Message is not null);
+    }
+
+    [Fact]
+    public void MsgType_not_third_is_reported_as_malformed()
+    {
+        // Hand-built: 49 before 35 with correct length and checksum.
+        var body = "49=A\u000135=0\u000156=B\u000134=1\u0001";
+        var head = $"8=FIX.4.4\u00019={body.Length}\u0001";
+        var sum = Encoding.ASCII.GetBytes(head + body).Sum(b => b) % 256;
+        var reader = new FixFrameReader();
+        reader.Append(Encoding.ASCII.GetBytes($"{head}{body}10={sum:000}\u0001"));
+
+        Assert.Equal(FixFrameErrorKind.MalformedField, Assert.Single(Drain(reader)).Error!.Kind);
+    }
+}

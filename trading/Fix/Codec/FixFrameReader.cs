@@ -1,0 +1,197 @@
+namespace BigDataTrading.Fix;
+
+/// <summary>Why bytes were discarded by <see cref="FixFrameReader"/>.</summary>
+public enum FixFrameErrorKind
+{
+    /// <summary>Bytes that do not start with <c>8=FIX.4.4|9=</c> (skipped up to the next such prefix).</summary>
+    Garbage,
+
+    /// <summary>Tag 9 is missing, not a number, or unreasonably large.</summary>
+    InvalidBodyLength,
+
+    /// <summary>The bytes at the position BodyLength points to are not a <c>10=ddd|</c> trailer.</summary>
+    BodyLengthMismatch,
+
+    /// <summary>The declared CheckSum differs from the computed one.</summary>
+    ChecksumMismatch,
+
+    /// <summary>Framing was fine but a field is malformed, or MsgType(35) is not the third field.</summary>
+    MalformedField,
+
+    /// <summary>Only used by <see cref="FixMessage.TryParse"/>: the bytes end before the frame does.</summary>
+    Incomplete,
+}
+
+/// <summary>A garbled frame or run of garbage that was discarded.</summary>
+/// <param name="Kind">What was wrong.</param>
+/// <param name="Description">Human-readable detail for logs.</param>
+/// <param name="DiscardedBytes">How many bytes were dropped from the stream.</param>
+public sealed record FixFrameError(FixFrameErrorKind Kind, string Description, int DiscardedBytes);
+
+/// <summary>The outcome of one <see cref="FixFrameReader.TryReadNext"/> call: exactly one of the two is set.</summary>
+/// <param name="Message">A complete, verified message.</param>
+/// <param name="Error">Bytes that were discarded, and why.</param>
+public readonly record struct FixFrameResult(FixMessage? Message, FixFrameError? Error);
+
+/// <summary>
+/// Cuts a TCP byte stream into FIX 4.4 messages. Handles partial reads (bytes are kept until the frame is
+/// complete) and several messages per read.
+/// </summary>
+/// <remarks>
+/// <para>Validation of each frame: it must start with <c>8=FIX.4.4</c> SOH <c>9=</c>; the byte BodyLength points at
+/// must begin a <c>10=ddd</c> SOH trailer; the checksum must match; fields must be well formed with 35 third.</para>
+/// <para>Resynchronisation rule (documented so peers and tests can rely on it): bytes before the next
+/// <c>8=FIX.4.4</c> SOH <c>9=</c> are discarded and reported once as <see cref="FixFrameErrorKind.Garbage"/>.
+/// A frame whose BodyLength does not land on a trailer is discarded up to the next prefix found after its start
+/// (so a following good message is still recovered). A frame with a bad checksum or malformed field is discarded
+/// whole. Per FIX, discarded frames are not messages: the session must not advance its inbound MsgSeqNum for them.</para>
+/// <para>Not thread-safe: one reader per connection, used by the connection's read loop.</para>
+/// </remarks>
+public sealed class FixFrameReader
+{
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+
+    /// <summary>Creates a reader with an initial buffer of <paramref name="initialCapacity"/> bytes (grows as needed).</summary>
+    public FixFrameReader(int initialCapacity = 8192) => _buffer = new byte[Math.Max(initialCapacity, 64)];
+
+    /// <summary>Bytes received but not yet consumed as a message or error.</summary>
+    public int BufferedBytes => _end - _start;
+
+    /// <summary>Copies received bytes into the reader.</summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        data.CopyTo(GetMemory(data.Length).Span);
+        Advance(data.Length);
+    }
+
+    /// <summary>Returns free space of at least <paramref name="sizeHint"/> bytes to receive into (then call <see cref="Advance"/>).</summary>
+    public Memory<byte> GetMemory(int sizeHint = 4096)
+    {
+        sizeHint = Math.Max(sizeHint, 1);
+        if (_buffer.Length - _end < sizeHint)
+        {
+            // Compact first; grow only if the unconsumed bytes plus the hint still do not fit.
+            var pending = _end - _start;
+            if (_buffer.Length - pending < sizeHint)
+            {
+                var bigger = new byte[Math.Max(_buffer.Length * 2, pending + sizeHint)];
+                _buffer.AsSpan(_start, pending).CopyTo(bigger);
+                _buffer = bigger;
+            }
+            else
+            {
+                _buffer.AsSpan(_start, pending).CopyTo(_buffer);
+            }
+
+            _start = 0;
+            _end = pending;
+        }
+
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Marks <paramref name="count"/> bytes written into the memory from <see cref="GetMemory"/> as received.</summary>
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _end);
+        _end += count;
+    }
+
+    /// <summary>
+    /// Extracts the next message or error. Returns false when more bytes are needed; call repeatedly after each
+    /// read until it returns false.
+    /// </summary>
+    public bool TryReadNext(out FixFrameResult result)
+    {
+        result = default;
+        var data = _buffer.AsSpan(_start, _end - _start);
+        if (data.IsEmpty)
+        {
+            return false;
+        }
+
+        var prefix = FixFraming.Prefix;
+        var at = data.IndexOf(prefix);
+        if (at != 0)
+        {
+            // Keep a tail that could be the beginning of a prefix split across reads.
+            var discard = at > 0 ? at : data.Length - FixFraming.PartialPrefixSuffixLength(data);
+            if (discard == 0)
+            {
+                return false;
+            }
+
+            return Discard(discard, FixFrameErrorKind.Garbage, $"{discard} bytes before a FIX.4.4 BeginString", out result);
+        }
+
+        if (!FixFraming.TryReadBodyLength(data, out var bodyLength, out var bodyStart, out var needMore))
+        {
+            return !needMore && Resync(data, FixFrameErrorKind.InvalidBodyLength, "BodyLength(9) is not a valid number", out result);
+        }
+
+        var trailerStart = bodyStart + bodyLength;
+        var total = trailerStart + FixFraming.TrailerLength;
+        if (total > FixFraming.MaxFrameLength)
+        {
+            return Resync(data, FixFrameErrorKind.InvalidBodyLength, $"BodyLength {bodyLength} exceeds the maximum frame size", out result);
+        }
+
+        if (data.Length < total)
+        {
+            // A BodyLength that is too large is only detected once enough bytes arrive; if a later prefix shows up
+            // before the trailer would end and the bytes at that point are not a trailer, it is detected below.
+            return false;
+        }
+
+        if (data[trailerStart - 1] != FixFraming.Soh || !FixFraming.TryReadTrailer(data.Slice(trailerStart, FixFraming.TrailerLength), out var declared))
+        {
+            return Resync(data, FixFrameErrorKind.BodyLengthMismatch, $"BodyLength {bodyLength} does not end at a CheckSum(10) field", out result);
+        }
+
+        var computed = FixFraming.Checksum(data[..trailerStart]);
+        if (computed != declared)
+        {
+            return Discard(total, FixFrameErrorKind.ChecksumMismatch, $"CheckSum {declared:000} declared but {computed:000} computed", out result);
+        }
+
+        var raw = data[..total].ToArray();
+        var message = FixMessage.Create(raw, out var fieldError);
+        if (message is null)
+        {
+            return Discard(total, FixFrameErrorKind.MalformedField, fieldError!, out result);
+        }
+
+        _start += total;
+        ResetIfEmpty();
+        result = new FixFrameResult(message, null);
+        return true;
+    }
+
+    private bool Resync(ReadOnlySpan<byte> data, FixFrameErrorKind kind, string description, out FixFrameResult result)
+    {
+        // Skip this frame's prefix and drop everything up to the next candidate frame start.
+        var next = data[1..].IndexOf(FixFraming.Prefix);
+        var discard = next >= 0 ? next + 1 : data.Length - FixFraming.PartialPrefixSuffixLength(data[1..]);
+        return Discard(discard, kind, description, out result);
+    }
+
+    private bool Discard(int count, FixFrameErrorKind kind, string description, out FixFrameResult result)
+    {
+        _start += count;
+        ResetIfEmpty();
+        result = new FixFrameResult(null, new FixFrameError(kind, description, count));
+        return true;
+    }
+
+    private void ResetIfEmpty()
+    {
+        if (_start == _end)
+        {
+            _start = 0;
+            _end = 0;
+        }
+    }
+}

@@ -1,0 +1,316 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+
+namespace BigDataTrading.Fix;
+
+/// <summary>
+/// One validated FIX message: the raw bytes plus an index of (tag → value offset/length) over them.
+/// Getters parse values straight from the bytes, so reading a numeric field allocates nothing;
+/// only <see cref="GetString"/>/<see cref="TryGetString"/> allocate.
+/// </summary>
+/// <remarks>
+/// Immutable and safe to share between threads. It owns a private copy of its bytes, so it stays valid after the
+/// frame reader's buffer is reused. Field lookup is a linear scan (FIX messages are tens of fields); when a tag
+/// repeats (repeating groups, which this thin engine does not model) the first occurrence wins.
+/// </remarks>
+public sealed class FixMessage
+{
+    private readonly byte[] _raw;
+    private readonly Field[] _fields;
+
+    private FixMessage(byte[] raw, Field[] fields, string msgType)
+    {
+        _raw = raw;
+        _fields = fields;
+        MsgType = msgType;
+    }
+
+    /// <summary>The complete frame, from <c>8=</c> through the SOH after the checksum.</summary>
+    public ReadOnlyMemory<byte> Raw => _raw;
+
+    /// <summary>MsgType (35); common types return shared constant strings (see <see cref="FixMsgType"/>).</summary>
+    public string MsgType { get; }
+
+    /// <summary>MsgSeqNum (34), or 0 when absent or not a number.</summary>
+    public int MsgSeqNum => TryGetInt(FixTag.MsgSeqNum, out var value) ? value : 0;
+
+    /// <summary>True when PossDupFlag (43) is <c>Y</c>.</summary>
+    public bool IsPossDup => TryGetBool(FixTag.PossDupFlag, out var value) && value;
+
+    /// <summary>Number of fields, including 8, 9 and 10.</summary>
+    public int FieldCount => _fields.Length;
+
+    /// <summary>The tag of the field at <paramref name="index"/> (wire order).</summary>
+    public int GetTagAt(int index) => _fields[index].Tag;
+
+    /// <summary>True when <paramref name="tag"/> is present.</summary>
+    public bool Contains(int tag) => IndexOf(tag) >= 0;
+
+    /// <summary>The raw value bytes of <paramref name="tag"/> (no allocation).</summary>
+    public bool TryGetValue(int tag, out ReadOnlySpan<byte> value)
+    {
+        var index = IndexOf(tag);
+        if (index < 0)
+        {
+            value = default;
+            return false;
+        }
+
+        var field = _fields[index];
+        value = _raw.AsSpan(field.Offset, field.Length);
+        return true;
+    }
+
+    /// <summary>True when <paramref name="tag"/> is present and its bytes equal <paramref name="expected"/> (ordinal).</summary>
+    public bool ValueEquals(int tag, string expected)
+    {
+        if (!TryGetValue(tag, out var value) || value.Length != Encoding.UTF8.GetByteCount(expected))
+        {
+            return false;
+        }
+
+        Span<byte> buffer = expected.Length <= 128 ? stackalloc byte[value.Length] : new byte[value.Length];
+        Encoding.UTF8.GetBytes(expected, buffer);
+        return value.SequenceEqual(buffer);
+    }
+
+    /// <summary>Parses an integer field (invariant, optional leading '-').</summary>
+    public bool TryGetInt(int tag, out int value)
+    {
+        value = 0;
+        return TryGetValue(tag, out var span)
+            && int.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Parses a long integer field.</summary>
+    public bool TryGetLong(int tag, out long value)
+    {
+        value = 0;
+        return TryGetValue(tag, out var span)
+            && long.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Parses a decimal (Qty/Price/Amt) field: optional sign, digits, optional decimal point; no exponent.</summary>
+    public bool TryGetDecimal(int tag, out decimal value)
+    {
+        value = 0;
+        return TryGetValue(tag, out var span)
+            && decimal.TryParse(span, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Reads a single-character field (enumerations such as Side, OrdType, ExecType).</summary>
+    public bool TryGetChar(int tag, out char value)
+    {
+        value = default;
+        if (!TryGetValue(tag, out var span) || span.Length != 1)
+        {
+            return false;
+        }
+
+        value = (char)span[0];
+        return true;
+    }
+
+    /// <summary>Reads a FIX boolean (<c>Y</c>/<c>N</c>).</summary>
+    public bool TryGetBool(int tag, out bool value)
+    {
+        value = false;
+        if (!TryGetChar(tag, out var c) || c is not ('Y' or 'N'))
+        {
+            return false;
+        }
+
+        value = c == 'Y';
+        return true;
+    }
+
+    /// <summary>Parses a UTCTimestamp: <c>yyyyMMdd-HH:mm:ss</c> with optional <c>.fff</c> (up to 9 fraction digits).</summary>
+    public bool TryGetTimestamp(int tag, out DateTimeOffset value)
+    {
+        value = default;
+        return TryGetValue(tag, out var span) && TryParseTimestamp(span, out value);
+    }
+
+    /// <summary>Decodes a field as a string (allocates); null when absent.</summary>
+    public string? GetString(int tag) => TryGetValue(tag, out var span) ? Encoding.UTF8.GetString(span) : null;
+
+    /// <summary>Decodes a field as a string (allocates).</summary>
+    public bool TryGetString(int tag, [NotNullWhen(true)] out string? value)
+    {
+        value = GetString(tag);
+        return value is not null;
+    }
+
+    /// <summary>The message with SOH shown as '|', for diagnostics.</summary>
+    public override string ToString() => Encoding.UTF8.GetString(_raw).Replace('\u0001', '|');
+
+    /// <summary>
+    /// Parses exactly one complete frame (BeginString, BodyLength and CheckSum verified).
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not exactly one valid FIX 4.4 message.</exception>
+    public static FixMessage Parse(ReadOnlySpan<byte> frame) =>
+        TryParse(frame, out var message, out var error) ? message : throw new FormatException(error.Description);
+
+    /// <summary>Parses exactly one complete frame; on failure describes why.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> frame, [NotNullWhen(true)] out FixMessage? message, [NotNullWhen(false)] out FixFrameError? error)
+    {
+        var reader = new FixFrameReader();
+        reader.Append(frame);
+        message = null;
+        error = null;
+        if (!reader.TryReadNext(out var result))
+        {
+            error = new FixFrameError(FixFrameErrorKind.Incomplete, "incomplete frame", frame.Length);
+            return false;
+        }
+
+        if (result.Error is not null)
+        {
+            error = result.Error;
+            return false;
+        }
+
+        if (reader.BufferedBytes != 0)
+        {
+            error = new FixFrameError(FixFrameErrorKind.Garbage, "trailing bytes after the frame", reader.BufferedBytes);
+            return false;
+        }
+
+        message = result.Message!;
+        return true;
+    }
+
+    /// <summary>
+    /// Indexes the fields of a frame whose BodyLength and CheckSum were already verified.
+    /// Returns null with a reason when a field is malformed or 35 is not the third field.
+    /// </summary>
+    internal static FixMessage? Create(byte[] raw, out string? error)
+    {
+        var fields = new List<Field>(24);
+        var pos = 0;
+        while (pos < raw.Length)
+        {
+            var tag = 0;
+            var digits = 0;
+            while (pos < raw.Length && raw[pos] is >= (byte)'0' and <= (byte)'9')
+            {
+                if (++digits > 9)
+                {
+                    error = $"tag too long at offset {pos}";
+                    return null;
+                }
+
+                tag = (tag * 10) + (raw[pos] - '0');
+                pos++;
+            }
+
+            if (digits == 0 || tag == 0 || pos >= raw.Length || raw[pos] != (byte)'=')
+            {
+                error = $"malformed field at offset {pos}";
+                return null;
+            }
+
+            pos++;
+            var end = Array.IndexOf(raw, FixFraming.Soh, pos);
+            if (end < 0 || end == pos)
+            {
+                error = $"tag {tag} has no value";
+                return null;
+            }
+
+            fields.Add(new Field(tag, pos, end - pos));
+            pos = end + 1;
+        }
+
+        if (fields.Count < 4 || fields[2].Tag != FixTag.MsgType)
+        {
+            error = "MsgType(35) must be the third field";
+            return null;
+        }
+
+        error = null;
+        var msgType = FixMsgType.FromSpan(raw.AsSpan(fields[2].Offset, fields[2].Length));
+        return new FixMessage(raw, [.. fields], msgType);
+    }
+
+    internal static bool TryParseTimestamp(ReadOnlySpan<byte> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 17 || s[8] != (byte)'-' || s[11] != (byte)':' || s[14] != (byte)':')
+        {
+            return false;
+        }
+
+        if (!Digits(s[0..4], out var year) || !Digits(s[4..6], out var month) || !Digits(s[6..8], out var day)
+            || !Digits(s[9..11], out var hour) || !Digits(s[12..14], out var minute) || !Digits(s[15..17], out var second))
+        {
+            return false;
+        }
+
+        long fractionTicks = 0;
+        if (s.Length > 17)
+        {
+            var fraction = s[18..];
+            if (s[17] != (byte)'.' || fraction.Length is 0 or > 9 || !Digits(fraction, out var f))
+            {
+                return false;
+            }
+
+            // Scale the fraction to 100 ns ticks; digits beyond the 7th are truncated.
+            fractionTicks = f;
+            for (var i = fraction.Length; i < 7; i++)
+            {
+                fractionTicks *= 10;
+            }
+
+            for (var i = fraction.Length; i > 7; i--)
+            {
+                fractionTicks /= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
+        {
+            return false;
+        }
+
+        // Leap second 60 is folded into the next second (DateTime cannot represent it).
+        var dt = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Utc).AddTicks(fractionTicks)
+            .AddSeconds(second == 60 ? 1 : 0);
+        value = new DateTimeOffset(dt);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> d, out int result)
+        {
+            result = 0;
+            foreach (var b in d)
+            {
+                if (b is < (byte)'0' or > (byte)'9')
+                {
+                    return false;
+                }
+
+                result = (result * 10) + (b - '0');
+            }
+
+            return true;
+        }
+    }
+
+    private int IndexOf(int tag)
+    {
+        var fields = _fields;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (fields[i].Tag == tag)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private readonly record struct Field(int Tag, int Offset, int Length);
+}

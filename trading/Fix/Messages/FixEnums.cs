@@ -1,0 +1,82 @@
+namespace BigDataTrading.Fix;
+
+// Enum values are the FIX wire characters (e.g. FixSide.Buy == '1'), so encoding is a cast to char.
+// Decoding casts whatever character arrived: a value outside the named members means the peer sent an
+// unsupported code, which the receiver reports (see Enum.IsDefined) rather than the codec throwing.
+
+/// <summary>Side (54).</summary>
+public enum FixSide
+{
+    /// <summary>1 = Buy.</summary>
+    Buy = '1',
+
+    /// <summary>2 = Sell.</summary>
+    Sell = '2',
+}
+
+/// <summary>OrdType (40).</summary>
+public enum FixOrdType
+{
+    /// <summary>1 = Market.</summary>
+    Market = '1',
+
+    /// <summary>2 = Limit (Price 44 required).</summary>
+    Limit = '2',
+}
+
+/// <summary>TimeInForce (59). Absent on the wire means Day.</summary>
+public enum FixTimeInForce
+{
+    /// <summary>0 = Day.</summary>
+    Day = '0',
+
+    /// <summary>1 = Good Till Cancel.</summary>
+    GoodTillCancel = '1',
+
+    /// <summary>3 = Immediate Or Cancel.</summary>
+    ImmediateOrCancel = '3',
+
+    /// <summary>4 = Fill Or Kill.</summary>
+    FillOrKill = '4',
+}
+
+/// <summary>ExecType (150), the FIX 4.4 values this engine produces or expects.</summary>
+public enum FixExecType
+{
+    /// <summary>0 = New.</summary>
+    New = '0',
+
+    /// <summary>4 = Canceled.</summary>
+    Canceled = '4',
+
+    /// <summary>8 = Rejected.</summary>
+    Rejected = '8',
+
+    /// <summary>C = Expired.</summary>
+    Expired = 'C',
+
+    /// <summary>F = Trade (partial or full fill).</summary>
+    Trade = 'F',
+}
+
+/// <summary>OrdStatus (39).</summary>
+public enum FixOrdStatus
+{
+    /// <summary>0 = New.</summary>
+    New = '0',
+
+    /// <summary>1 = Partially filled.</summary>
+    PartiallyFilled = '1',
+
+    /// <summary>2 = Filled.</summary>
+    Filled = '2',
+
+    /// <summary>4 = Canceled.</summary>
+    Canceled = '4',
+
+    /// <summary>8 = Rejected.</summary>
+    Rejected = '8',
+
+    /// <summary>C = Expired.</summary>
+    Expired = 'C',
+}

@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace BigDataTrading.Fix;
+
+/// <summary>
+/// The client side of a FIX session: connects, logs on, and exposes inbound application messages
+/// (ExecutionReports etc.) on <see cref="ApplicationMessages"/>.
+/// </summary>
+/// <remarks>
+/// Thread-safe: <see cref="SendAsync"/> may be called concurrently. <see cref="ApplicationMessages"/> yields messages
+/// in MsgSeqNum order and completes when the session ends. Decode with e.g.
+/// <see cref="ExecutionReport.TryParse"/> when <see cref="FixMessage.MsgType"/> is <see cref="FixMsgType.ExecutionReport"/>;
+/// session-level Rejects (35=3) are delivered too.
+/// </remarks>
+public sealed class FixInitiator : IAsyncDisposable
+{
+    private readonly Channel<FixMessage> _inbound;
+
+    private FixInitiator(FixSession session, Channel<FixMessage> inbound)
+    {
+        Session = session;
+        _inbound = inbound;
+    }
+
+    /// <summary>The underlying session (sequence numbers, log path, disconnect reason).</summary>
+    public FixSession Session { get; }
+
+    /// <summary>Inbound application messages, in order; completes when the session closes.</summary>
+    public ChannelReader<FixMessage> ApplicationMessages => _inbound.Reader;
+
+    /// <summary>
+    /// Connects to <paramref name="host"/>:<paramref name="port"/>, sends Logon and waits for the Logon reply
+    /// (up to <see cref="FixSessionSettings.LogonTimeout"/>).
+    /// </summary>
+    /// <exception cref="FixSessionException">The acceptor refused or closed the session before logging on.</exception>
+    /// <exception cref="TimeoutException">No Logon reply in time.</exception>
+    public static async Task<FixInitiator> ConnectAsync(string host, int port, FixSessionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        if (settings.HeartBtInt < TimeSpan.FromSeconds(1) || settings.HeartBtInt.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentException("HeartBtInt must be a whole number of seconds (at least 1).", nameof(settings));
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var inbound = Channel.CreateUnbounded<FixMessage>(new UnboundedChannelOptions { SingleWriter = true });
+        var session = new FixSession(
+            socket,
+            FixSessionRole.Initiator,
+            settings.SenderCompId,
+            settings.TargetCompId,
+            settings.HeartBtInt,
+            settings.LogonTimeout,
+            settings.LogoutTimeout,
+            settings.LogDirectory,
+            settings.TimeProvider,
+            settings.SequenceStoreFactory,
+            allowedTargetCompIds: null,
+            settings.OnFrameError,
+            (_, message, ct) => inbound.Writer.WriteAsync(message, ct),
+            onLogon: null,
+            onClosed: _ => inbound.Writer.TryComplete());
+        var initiator = new FixInitiator(session, inbound);
+        try
+        {
+            session.Start();
+            await session.SendLogonAsync();
+            await session.LoggedOn.WaitAsync(settings.LogonTimeout, settings.TimeProvider, cancellationToken);
+            return initiator;
+        }
+        catch
+        {
+            await initiator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Sends an application message (e.g. <see cref="NewOrderSingle"/>). Thread-safe.</summary>
+    public Task SendAsync(IFixApplicationMessage message, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(message, cancellationToken);
+
+    /// <summary>Sends Logout, waits for the acceptor's Logout, closes the connection and flushes the log.</summary>
+    public Task LogoutAsync(string? text = null, CancellationToken cancellationToken = default) =>
+        Session.LogoutAsync(text, cancellationToken);
+
+    /// <summary>Closes the connection without Logout if still open (call <see cref="LogoutAsync"/> first for a clean end).</summary>
+    public ValueTask DisposeAsync() => Session.DisposeAsync();
+}

@@ -1,0 +1,25 @@
+using System.Threading.Channels;
+using BigDataTrading.Core.Orders;
+
+namespace BigDataTrading.Trading.Orders;
+
+/// <summary>
+/// A place orders are routed to (a FIX session to an exchange or broker; Interactive Brokers later). The trader
+/// never knows the wire protocol: it sends <see cref="Order"/>s and receives normalized
+/// <see cref="ExecutionReport"/>s from <see cref="Executions"/>.
+/// </summary>
+public interface IOrderVenue : IAsyncDisposable
+{
+    /// <summary>Human-readable venue name, for logs and summaries.</summary>
+    string Name { get; }
+
+    /// <summary>Execution reports from the venue, in the order received; completes when the session ends.</summary>
+    ChannelReader<ExecutionReport> Executions { get; }
+
+    /// <summary>Sends a new order. Thread-safe. Completes when the order has been written to the venue connection.</summary>
+    /// <exception cref="InvalidOperationException">The venue is not connected.</exception>
+    Task SendAsync(Order order, CancellationToken ct);
+
+    /// <summary>Ends the session cleanly (e.g. FIX Logout) once no more orders will be sent.</summary>
+    Task CloseAsync(CancellationToken ct);
+}
