@@ -114,7 +114,11 @@ public sealed class DemoPipelineTests(ITestOutputHelper output) : IDisposable
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        return cmd.ExecuteScalar() switch
+        {
+            System.Numerics.BigInteger big => (long)big,
+            var value => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 
     public void Dispose()

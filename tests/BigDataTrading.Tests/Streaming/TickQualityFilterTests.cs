@@ -49,9 +49,13 @@ public class TickQualityFilterTests
     public void Checking_known_symbols_allocates_nothing()
     {
         var filter = new TickQualityFilter(new TickQualityOptions());
-        filter.Check(T(1, 1, 100m));
+        for (var i = 1; i <= 1_000; i++)
+        {
+            filter.Check(T(i, i, 100m));
+        }
+
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 2; i < 10_000; i++)
+        for (var i = 1_001; i < 10_000; i++)
         {
             filter.Check(T(i, i, 100m));
         }
