@@ -45,6 +45,7 @@ public static class DemoConsole
         stages.AddRow("source", r.SourceTicks.ToString("N0", inv), r.Published.ToString("N0", inv), r.SourceErrors.ToString("N0", inv), Markup.Escape(r.Source));
         var reasons = string.Join(", ", r.RejectionsByReason.Select(kv => $"{kv.Key} {kv.Value.ToString("N0", inv)}"));
         stages.AddRow("quality filter", r.Processor.Consumed.ToString("N0", inv), r.Processor.Accepted.ToString("N0", inv), r.Processor.Rejected.ToString("N0", inv), Markup.Escape(reasons.Length == 0 ? "-" : reasons));
+        stages.AddRow("dead-letter topic", r.Processor.Rejected.ToString("N0", inv), r.DeadLettersByReason.Values.Sum().ToString("N0", inv), "0", "md.ticks.rejected read back, each with its reason header");
         stages.AddRow("bars 1m", r.Processor.Accepted.ToString("N0", inv), r.Processor.Bars.ToString("N0", inv), "0", $"late trades merged {r.Processor.LateTradesMerged.ToString("N0", inv)}");
         stages.AddRow("lake", r.Processor.Accepted.ToString("N0", inv), $"{r.LakeTickRows.ToString("N0", inv)} ticks, {r.LakeBarRows.ToString("N0", inv)} bars", "0", "rows counted back through DuckDB");
         stages.AddRow("strategy", r.Processor.Bars.ToString("N0", inv), r.Processor.Signals.ToString("N0", inv), "0", "signals");

@@ -4,7 +4,9 @@ using BigDataTrading.Core.Diagnostics;
 using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.MarketData;
 using BigDataTrading.Exchange;
+using BigDataTrading.Infra.Embedded;
 using BigDataTrading.Infra.Kafka;
+using BigDataTrading.Infra.Messaging;
 using BigDataTrading.Sources;
 using BigDataTrading.Streaming.Bars;
 using BigDataTrading.Streaming.Ingestion;
@@ -38,26 +40,20 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var lakeRoot = Path.Combine(runDir, "lake");
         var fixLogs = Path.Combine(runDir, "fix");
         var warehousePath = Path.Combine(runDir, "warehouse.duckdb");
-        Directory.CreateDirectory(lakeRoot);
         Directory.CreateDirectory(fixLogs);
 
         var partitions = options.Kafka.DefaultPartitions;
-        await using var kafka = KafkaEndpoint.Start(options.Kafka);
-        await kafka.Topics.EnsureTopicsAsync(
-            KafkaTopology.Of(
-                new TopicSpec(Topics.RawTicks, partitions),
-                new TopicSpec(Topics.Ticks, partitions),
-                new TopicSpec(Topics.RejectedTicks, partitions),
-                new TopicSpec(Topics.Bars, partitions),
-                new TopicSpec(Topics.Signals, partitions),
-                new TopicSpec(Topics.Orders, partitions),
-                new TopicSpec(Topics.Executions, partitions)),
+        var topology = KafkaTopology.Of(
+            [.. new[] { Topics.RawTicks, Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals, Topics.Orders, Topics.Executions }
+                .Select(name => new TopicSpec(name, partitions))]);
+        await using var stack = await EmbeddedStack.StartAsync(
+            new EmbeddedStackOptions(options.Kafka, topology, lakeRoot, new ExchangeSimulatorOptions { LogDirectory = fixLogs, RunId = runId }),
+            clock,
             ct);
-
-        await using var exchange = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions { LogDirectory = fixLogs, RunId = runId }, clock, ct);
+        var kafka = stack.Kafka;
         using var warehouse = new DuckDbOrderWarehouse(warehousePath);
         await using var venue = await FixOrderVenue.ConnectAsync(
-            new FixVenueOptions("127.0.0.1", exchange.Port, SenderCompId: "BDT", TargetCompId: exchange.CompId, LogDirectory: fixLogs),
+            new FixVenueOptions("127.0.0.1", stack.Exchange.Port, SenderCompId: "BDT", TargetCompId: stack.Exchange.CompId, LogDirectory: fixLogs),
             clock,
             ct);
 
@@ -116,6 +112,7 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var elapsed = clock.GetElapsedTime(started);
         var processed = await processorTask;
         var traded = await traderTask;
+        var deadLetters = AuditDeadLetters(kafka, partitions, ct);
 
         using var sql = new LakeSql(lakeRoot);
         return new DemoReport(
@@ -129,10 +126,30 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
             Counters.Published,
             processed,
             Counters.RejectionsByReason,
+            deadLetters,
             traded,
             sql.QueryScalar<long>("SELECT count(*) FROM ticks"),
             sql.QueryScalar<long>("SELECT count(*) FROM bars_1m"),
             elapsed);
+    }
+
+    /// <summary>
+    /// Reads the dead-letter topic back and counts its records by their reason header: proof that every rejected tick
+    /// was kept, with its reason, where an operator can replay or inspect it.
+    /// </summary>
+    private static SortedDictionary<string, long> AuditDeadLetters(KafkaEndpoint kafka, int partitions, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var consumer = kafka.Clients.CreateConsumer("bdt-dead-letter-audit", "dead-letter-audit");
+        var byReason = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        TopicReader.ReadToEndOfStream(consumer, Topics.RejectedTicks, partitions, record =>
+        {
+            var reason = record.Message.Headers.TryGetLastBytes(Topics.ReasonHeader, out var bytes) ? System.Text.Encoding.ASCII.GetString(bytes) : "(no reason header)";
+            byReason[reason] = byReason.GetValueOrDefault(reason) + 1;
+        }, timeout.Token);
+        consumer.Close();
+        return byReason;
     }
 
     private IMarketDataSource CreateSource(ISourceErrorSink errors)

@@ -14,6 +14,7 @@ namespace BigDataTrading.Cli.Demo;
 /// <param name="Published">Ticks acknowledged by Kafka.</param>
 /// <param name="Processor">Stream processor counts.</param>
 /// <param name="RejectionsByReason">Quality-filter rejections per reason code.</param>
+/// <param name="DeadLettersByReason">Records found on the dead-letter topic afterwards, by their reason header.</param>
 /// <param name="Trader">Trader counts, positions and marks.</param>
 /// <param name="LakeTickRows">Rows in the lake's ticks table, counted back through DuckDB.</param>
 /// <param name="LakeBarRows">Rows in the lake's bars table, counted back through DuckDB.</param>
@@ -29,6 +30,7 @@ public sealed record DemoReport(
     long Published,
     ProcessorResult Processor,
     IReadOnlyList<KeyValuePair<string, long>> RejectionsByReason,
+    IReadOnlyDictionary<string, long> DeadLettersByReason,
     TraderResult Trader,
     long LakeTickRows,
     long LakeBarRows,

@@ -17,10 +17,10 @@ public sealed class DemoPipelineTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _out = Directory.CreateTempSubdirectory("bdt-e2e-").FullName;
 
-    [SharedDataFact(SharedData.SpyTicks)]
+    [SharedDataFact(SharedData.SpyTradeZip)]
     public async Task Real_SPY_day_is_conserved_through_every_stage()
     {
-        var report = await RunAsync(SharedData.Find(SharedData.SpyTicks));
+        var report = await RunAsync(SharedData.Find(SharedData.SpyTradeZip));
         Assert.Equal(451_545, report.SourceTicks);
         AssertConservation(report);
     }
@@ -60,8 +60,9 @@ public sealed class DemoPipelineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(r.Published, r.Processor.Consumed);
         Assert.Equal(r.Processor.Consumed, r.Processor.Accepted + r.Processor.Rejected);
 
-        // Every rejection is counted under a reason.
+        // Every rejection is counted under a reason, and the dead-letter topic holds each rejected tick with that reason.
         Assert.Equal(r.Processor.Rejected, r.RejectionsByReason.Sum(kv => kv.Value));
+        Assert.Equal(r.RejectionsByReason.ToDictionary(kv => kv.Key, kv => kv.Value), r.DeadLettersByReason);
 
         // Every accepted tick is in the lake exactly once.
         using (var lake = new BigDataTrading.Warehouse.LakeSql(r.LakeRoot))
