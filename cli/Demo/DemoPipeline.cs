@@ -61,7 +61,7 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var source = CreateSource(errors);
 
         // Each component gets its own Kafka clients, as separate processes would.
-        using var processorConsumer = kafka.Clients.CreateConsumer("bdt-processor-" + runId, "processor");
+        using var processorConsumer = kafka.Clients.CreateLosslessConsumer("bdt-processor-" + runId, "processor");
         using var processorProducer = kafka.Clients.CreateProducer("processor");
         var lake = new ParquetLakeSink(new LakeLayout(lakeRoot), "processor");
         var processor = new MarketDataProcessor(
@@ -74,12 +74,13 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
             Counters,
             new ProcessorTopics(Topics.RawTicks, partitions, partitions));
 
-        using var traderConsumer = kafka.Clients.CreateConsumer("bdt-trader-" + runId, "trader");
+        using var traderConsumer = kafka.Clients.CreateLosslessConsumer("bdt-trader-" + runId, "trader");
         using var traderProducer = kafka.Clients.CreateProducer("trader");
         var trader = new TraderService(options.Trader, traderConsumer, traderProducer, venue, warehouse, Counters, clock);
 
         using var sourceProducer = kafka.Clients.CreateProducer("source");
-        var publisher = new TickPublisher(sourceProducer, Counters);
+        var flowControl = kafka.IsEmbedded ? new ReplayFlowControl(() => Counters.Processed, ReplayFlowControl.EmbeddedClusterMaxInFlight) : null;
+        var publisher = new TickPublisher(sourceProducer, Counters, flowControl);
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var processorTask = Task.Factory.StartNew(() => processor.Run(failed.Token), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);

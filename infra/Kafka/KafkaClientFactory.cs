@@ -120,6 +120,26 @@ public sealed class KafkaClientFactory
         string groupId, string clientId, Action<ConsumerConfig>? configure = null) =>
         CreateConsumerBuilder(groupId, clientId, configure).Build();
 
+    /// <summary>
+    /// A group consumer that never skips data silently: it starts each newly assigned partition at the group's
+    /// committed offset, or at the beginning when there is none, and treats an offset that is no longer on the broker
+    /// (the consumer fell behind retention) as an error (<see cref="ErrorCode.Local_AutoOffsetReset"/> from
+    /// <c>Consume</c>) instead of jumping to the earliest or latest record. Use it for every stage that must see
+    /// every record.
+    /// </summary>
+    public IConsumer<byte[]?, byte[]> CreateLosslessConsumer(string groupId, string clientId, Action<ConsumerConfig>? configure = null) =>
+        CreateConsumerBuilder(groupId, clientId, config =>
+            {
+                config.AutoOffsetReset = AutoOffsetReset.Error;
+                configure?.Invoke(config);
+            })
+            .SetPartitionsAssignedHandler((consumer, partitions) =>
+            {
+                var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+                return committed.Select(c => new TopicPartitionOffset(c.TopicPartition, c.Offset == Offset.Unset ? Offset.Beginning : c.Offset));
+            })
+            .Build();
+
     /// <summary>An admin client (topic and group administration) on the same cluster and log sink.</summary>
     public IAdminClient CreateAdminClient(string clientId)
     {

@@ -17,7 +17,7 @@ namespace BigDataTrading.Streaming.Ingestion;
 /// nor duplicates ticks. Delivery failures are collected and raised at the end, naming the first error.
 /// Not thread-safe: one publisher per run.
 /// </remarks>
-public sealed class TickPublisher(IProducer<byte[]?, byte[]> producer, PipelineCounters counters)
+public sealed class TickPublisher(IProducer<byte[]?, byte[]> producer, PipelineCounters counters, ReplayFlowControl? flowControl = null)
 {
     /// <summary>Publishes every trade, flushes, then writes end-of-stream markers to all <paramref name="partitions"/>.</summary>
     /// <returns>Number of ticks published.</returns>
@@ -54,6 +54,10 @@ public sealed class TickPublisher(IProducer<byte[]?, byte[]> producer, PipelineC
 
             producer.ProduceWithBackpressure(topic, new Message<byte[]?, byte[]> { Key = key, Value = buffer.AsSpan(0, n).ToArray() }, OnDelivery, ct);
             count++;
+            if (flowControl is not null && count - flowControl.Consumed() > flowControl.MaxInFlight)
+            {
+                await flowControl.WaitForConsumerAsync(count, ct);
+            }
         }
 
         producer.Flush(ct);
@@ -64,5 +68,29 @@ public sealed class TickPublisher(IProducer<byte[]?, byte[]> producer, PipelineC
         }
 
         return count;
+    }
+}
+
+/// <summary>
+/// Keeps a replay from running further ahead of its consumer than the cluster retains. Needed on the embedded
+/// cluster only: librdkafka's mock broker keeps at most 5 MB or 100,000 batches per partition and deletes older
+/// records, so a consumer that falls further behind would find its next records gone. A real cluster retains by
+/// time (days), so no flow control is used there.
+/// </summary>
+/// <param name="Consumed">Records the downstream consumer has processed so far (thread-safe read).</param>
+/// <param name="MaxInFlight">Largest number of published but not yet consumed records.</param>
+public sealed record ReplayFlowControl(Func<long> Consumed, long MaxInFlight)
+{
+    /// <summary>A bound that keeps 40-byte tick records well inside the mock broker's 5 MB per partition.</summary>
+    public const long EmbeddedClusterMaxInFlight = 50_000;
+
+    /// <summary>Waits until the consumer is within half of <see cref="MaxInFlight"/> of <paramref name="published"/>.</summary>
+    public async Task WaitForConsumerAsync(long published, CancellationToken ct)
+    {
+        // Poll the consumer's progress: it lives in another component, so there is no signal to await.
+        while (published - Consumed() > MaxInFlight / 2)
+        {
+            await Task.Delay(1, ct);
+        }
     }
 }
