@@ -21,6 +21,8 @@ namespace BigDataTrading.Sources;
 /// <item>Volatility clustering: the one-minute variance follows GARCH(1,1) (α = 0.10, β = 0.88) on the minute's
 /// return, and prints diffuse with that variance over the time since the previous print, times an intraday U-shaped
 /// volatility factor; the day's volatility matches the symbol (SPY ~14 %/yr, AAPL ~25 %, MSFT ~22 %, others 20–30 %).</item>
+/// <item>Bid-ask bounce: each print hits the bid or lifts the ask of a quoted spread around the efficient price (about
+/// one cent for SPY and AAPL, wider for less liquid names), and the spread widens with the intraday volatility profile.</item>
 /// <item>Prices on the 0.01 grid from a realistic level per symbol (SPY 516, AAPL 173, MSFT 415, ...; unknown symbols get a
 /// stable level from a hash of the name); sizes are ~22 % odd lots, round lots with a Pareto tail, and ~3 % blocks of
 /// 1,000–200,000 shares; venue letters follow the mix of a real SPY day.</item>
@@ -198,6 +200,7 @@ public sealed class SyntheticMarketSource : IMarketDataSource
         private readonly long _openNanos;
         private readonly long _sessionNanos;
         private readonly double _omega;
+        private readonly double _spreadFraction;
         private int _emitted;
         private double _u;
         private double _logPrice;
@@ -223,6 +226,16 @@ public sealed class SyntheticMarketSource : IMarketDataSource
                 "AAPL" => 0.25,
                 "MSFT" => 0.22,
                 _ => 0.30,
+            };
+
+            // Typical quoted spread as a fraction of price: one cent for SPY and AAPL, a cent or two for MSFT.
+            _spreadFraction = symbol.Value switch
+            {
+                "SPY" => 0.00002,
+                "QQQ" => 0.00003,
+                "AAPL" => 0.00006,
+                "MSFT" => 0.00004,
+                _ => 0.0002,
             };
 
             // Unconditional one-minute variance such that the session's variance is annualVol² / 252.
@@ -267,7 +280,13 @@ public sealed class SyntheticMarketSource : IMarketDataSource
             var variance = _minuteVariance * elapsedMinutes * Seasonality(fraction);
             _logPrice += Math.Sqrt(variance) * _random.NextGaussian();
             _lastGoodNanos = time;
-            _lastGoodCents = Math.Max(1, (long)Math.Round(Math.Exp(_logPrice) * 100, MidpointRounding.AwayFromZero));
+
+            // Prints hit the bid or lift the ask around the efficient price (bid-ask bounce), with a quoted spread
+            // that widens with the intraday volatility profile.
+            var midCents = Math.Exp(_logPrice) * 100;
+            var spreadCents = Math.Max(1, (long)Math.Round(midCents * _spreadFraction * Seasonality(fraction), MidpointRounding.AwayFromZero));
+            var bidCents = Math.Max(1, (long)Math.Floor(midCents - (spreadCents / 2.0)));
+            _lastGoodCents = _random.NextDouble() < 0.5 ? bidCents : bidCents + spreadCents;
             Current = new TradeTick(_symbol, new Timestamp(time), Price.FromScaled(_lastGoodCents, 100), DrawSize(), ++_sequence, DrawVenue());
             return true;
         }

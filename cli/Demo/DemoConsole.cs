@@ -40,6 +40,12 @@ public static class DemoConsole
     /// <summary>Prints the end-of-run summary.</summary>
     public static void PrintSummary(DemoReport r)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI capture: wide enough that the notes column does not wrap.
+            AnsiConsole.Profile.Width = 160;
+        }
+
         var inv = CultureInfo.InvariantCulture;
         var stages = new Table().Title("bdt demo — summary").AddColumn("stage").AddColumn(new TableColumn("in").RightAligned()).AddColumn(new TableColumn("out").RightAligned()).AddColumn(new TableColumn("rejected").RightAligned()).AddColumn("notes");
         stages.AddRow("source", r.SourceTicks.ToString("N0", inv), r.Published.ToString("N0", inv), r.SourceErrors.ToString("N0", inv), Markup.Escape(r.Source));
