@@ -82,29 +82,16 @@ public sealed class MarketDataProcessor(
     public ProcessorResult Run(CancellationToken ct)
     {
         _ct = ct;
-        var ended = new HashSet<int>();
         consumer.Subscribe(topics.RawTicks);
         try
         {
-            while (ended.Count < topics.RawPartitions)
+            consumer.ConsumeUntilEndOfStream(topics.RawTicks, topics.RawPartitions, record =>
             {
-                var result = consumer.Consume(ct);
-                if (result is null || result.IsPartitionEOF)
-                {
-                    continue;
-                }
-
-                if (EndOfStream.Is(result.Message.Headers))
-                {
-                    ended.Add(result.Partition.Value);
-                    continue;
-                }
-
                 _consumed++;
                 counters.OnProcessed();
-                Process(result.Message);
+                Process(record.Message);
                 ThrowIfDeliveryFailed();
-            }
+            }, ct);
 
             foreach (var bar in bars.Flush())
             {

@@ -142,40 +142,24 @@ public sealed class TraderService
 
     private void ConsumeSignals(int signalPartitions, CancellationToken ct)
     {
-        var ended = new HashSet<int>();
         _consumer.Subscribe([Topics.Signals, Topics.Bars]);
         try
         {
-            while (ended.Count < signalPartitions)
+            _consumer.ConsumeUntilEndOfStream(Topics.Signals, signalPartitions, record =>
             {
-                var result = _consumer.Consume(ct);
-                if (result is null || result.IsPartitionEOF)
+                if (record.Topic == Topics.Bars)
                 {
-                    continue;
-                }
-
-                if (result.Topic == Topics.Bars)
-                {
-                    if (!EndOfStream.Is(result.Message.Headers))
+                    var bar = MarketDataCodec.DecodeBar(record.Message.Value, _symbols);
+                    lock (_gate)
                     {
-                        var bar = MarketDataCodec.DecodeBar(result.Message.Value, _symbols);
-                        lock (_gate)
-                        {
-                            _marks[bar.Symbol] = (bar.Close, bar.End);
-                        }
+                        _marks[bar.Symbol] = (bar.Close, bar.End);
                     }
-
-                    continue;
                 }
-
-                if (EndOfStream.Is(result.Message.Headers))
+                else
                 {
-                    ended.Add(result.Partition.Value);
-                    continue;
+                    HandleSignal(JsonRecords.Deserialize<Signal>(record.Message.Value), ct);
                 }
-
-                HandleSignal(JsonRecords.Deserialize<Signal>(result.Message.Value), ct);
-            }
+            }, ct);
 
             _consumer.Commit();
         }
