@@ -1,0 +1,99 @@
+using BigDataTrading.Core;
+using BigDataTrading.Core.Diagnostics;
+using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.Orders;
+using BigDataTrading.Core.Signals;
+using BigDataTrading.Core.Time;
+using BigDataTrading.Core.Wire;
+using BigDataTrading.Exchange;
+using BigDataTrading.Infra.Embedded;
+using BigDataTrading.Infra.Kafka;
+using BigDataTrading.Infra.Messaging;
+using BigDataTrading.Trading;
+using BigDataTrading.Trading.Risk;
+using BigDataTrading.Trading.Venues;
+using BigDataTrading.Warehouse;
+using Confluent.Kafka;
+using Timestamp = BigDataTrading.Core.Time.Timestamp;
+
+namespace BigDataTrading.Tests.Trading;
+
+/// <summary>The trader service on real components: embedded Kafka, the FIX exchange simulator over TCP, a DuckDB warehouse.</summary>
+public sealed class TraderServiceTests : IAsyncLifetime
+{
+    private const int Partitions = 2;
+    private static readonly Symbol Spy = Symbol.Parse("SPY");
+    private readonly string _dir = Directory.CreateTempSubdirectory("bdt-trader-").FullName;
+    private EmbeddedStack _stack = null!;
+
+    public async Task InitializeAsync() =>
+        _stack = await EmbeddedStack.StartAsync(
+            new EmbeddedStackOptions(
+                new KafkaOptions { DefaultPartitions = Partitions },
+                KafkaTopology.Of([.. new[] { Topics.Signals, Topics.Bars, Topics.Orders, Topics.Executions }.Select(t => new TopicSpec(t, Partitions))]),
+                Path.Combine(_dir, "lake"),
+                new ExchangeSimulatorOptions { LogDirectory = Path.Combine(_dir, "fix") }),
+            TimeProvider.System,
+            CancellationToken.None);
+
+    [Fact]
+    public async Task A_replayed_signal_becomes_one_order_and_a_risk_rejection_is_recorded_with_its_reason()
+    {
+        var buy = new Signal("smax-SPY-1", "smax", Spy, new Timestamp(60_000_000_000), Side.Buy, 100, Price.FromDecimal(100m));
+        var tooBig = new Signal("smax-SPY-2", "smax", Spy, new Timestamp(120_000_000_000), Side.Buy, 5_000, Price.FromDecimal(100m));
+        using (var producer = _stack.Kafka.Clients.CreateProducer("test"))
+        {
+            foreach (var signal in new[] { buy, buy, tooBig })
+            {
+                await producer.ProduceAsync(Topics.Signals, new Message<byte[]?, byte[]> { Key = "SPY"u8.ToArray(), Value = JsonRecords.Serialize(signal) });
+            }
+
+            await EndOfStream.WriteAsync(producer, Topics.Signals, Partitions, CancellationToken.None);
+        }
+
+        var warehousePath = Path.Combine(_dir, "warehouse.duckdb");
+        TraderResult result;
+        using (var warehouse = new DuckDbOrderWarehouse(warehousePath))
+        {
+            await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
+            using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("trader-test", "trader");
+            using var producer = _stack.Kafka.Clients.CreateProducer("trader");
+            var trader = new TraderService(TraderOptions.Default, consumer, producer, venue, warehouse, new PipelineCounters(), TimeProvider.System);
+            result = await trader.RunAsync(Partitions, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, warehouse.CountFills());
+            Assert.Equal(OrderStatus.Filled, warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-1")));
+            Assert.Equal(OrderStatus.Rejected, warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-2")));
+        }
+
+        Assert.Equal(3, result.Signals);
+        Assert.Equal(1, result.DuplicateSignals);
+        Assert.Equal(1, result.OrdersSent);
+        Assert.Equal(1, result.RiskRejected[RiskRejectReason.MaxOrderQuantity]);
+        var position = Assert.Single(result.Positions);
+        Assert.Equal(100, position.Quantity);
+        Assert.Equal(0, result.OpenOrders);
+
+        // Every intent and every execution was also published as the backup record.
+        using var reader = _stack.Kafka.Clients.CreateConsumer("audit", "audit");
+        reader.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topics.Orders, p, Offset.Beginning)));
+        var intents = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (intents < 2 && DateTime.UtcNow < deadline)
+        {
+            var record = reader.Consume(TimeSpan.FromMilliseconds(100));
+            if (record is { IsPartitionEOF: false })
+            {
+                intents++;
+            }
+        }
+
+        Assert.Equal(2, intents);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stack.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
