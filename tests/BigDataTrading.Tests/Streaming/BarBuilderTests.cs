@@ -58,4 +58,28 @@ public class BarBuilderTests
         var bar = Assert.Single(builder.Flush());
         Assert.Equal(50_000m, bar.Vwap.ToDecimal());
     }
+
+    [Fact]
+    public void Adding_trades_of_known_symbols_allocates_nothing()
+    {
+        var builder = new BarBuilder(Timestamp.NanosPerMinute);
+        var ibm = Symbol.Parse("IBM");
+        for (var i = 0; i < 1_000; i++)
+        {
+            builder.Add(new TradeTick(i % 2 == 0 ? Spy : ibm, new Timestamp(i * Timestamp.NanosPerSecond), Price.FromDecimal(100m), 10, i + 1), out _);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var completed = 0;
+        for (var i = 1_000; i < 100_000; i++)
+        {
+            if (builder.Add(new TradeTick(i % 2 == 0 ? Spy : ibm, new Timestamp(i * Timestamp.NanosPerSecond), Price.FromDecimal(100m), 10, i + 1), out _))
+            {
+                completed++;
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(completed > 3_000);
+    }
 }
