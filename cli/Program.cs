@@ -11,6 +11,10 @@ public static class Program
     {
         var root = new RootCommand("BigDataTrading: market data to lake, stream processing and a FIX trader, on embedded defaults or a cluster.");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SqlCommand.Create());
+        root.Subcommands.Add(CatalogCommand.Create());
+        root.Subcommands.Add(HiveCommand.Create());
+        root.Subcommands.Add(EtlCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -8,11 +8,25 @@ public static class LakeDatasets
     /// <summary>Trade ticks, schema in <see cref="LakeSchemas.TicksColumns"/>.</summary>
     public const string Ticks = "ticks";
 
-    /// <summary>One-minute bars, schema in <see cref="LakeSchemas.BarsColumns"/>.</summary>
+    /// <summary>One-minute bars built by the stream processor, schema in <see cref="LakeSchemas.BarsColumns"/>.</summary>
     public const string Bars1m = "bars_1m";
 
-    /// <summary>Every dataset the lake knows.</summary>
-    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m];
+    /// <summary>Ticks after the batch clean job (deduplicated on (symbol, sequence), invalid prints dropped, sorted by
+    /// symbol and time); schema <see cref="LakeSchemas.TicksColumns"/>.</summary>
+    public const string TicksClean = "ticks_clean";
+
+    /// <summary>One-second bars built by the batch bar job; schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
+    public const string Bars1s = "bars_1s";
+
+    /// <summary>One-minute bars built by the batch bar job (kept apart from the stream's <see cref="Bars1m"/> so the two
+    /// can be compared); schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
+    public const string Bars1mEtl = "bars_1m_etl";
+
+    /// <summary>One-day (UTC day) bars built by the batch bar job; schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
+    public const string Bars1d = "bars_1d";
+
+    /// <summary>Every dataset the lake knows, with a frozen schema.</summary>
+    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m, TicksClean, Bars1s, Bars1mEtl, Bars1d];
 }
 
 /// <summary>
@@ -88,6 +102,30 @@ public sealed class LakeLayout
             ? [.. Directory.EnumerateFiles(folder, "*" + TempExtension, SearchOption.AllDirectories).Order(StringComparer.Ordinal)]
             : [];
     }
+
+    /// <summary>
+    /// Dataset folders present under the root, sorted: every folder with a valid dataset name that does not start with
+    /// '_' (reserved for the lake's own bookkeeping such as <c>_catalog</c> and <c>_staging</c>).
+    /// </summary>
+    public IReadOnlyList<string> ListDatasets()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateDirectories(Root)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(n => n.Length > 0 && n[0] != '_' && n.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Path of a file relative to the root with '/' separators (how the catalog and lineage name files).</summary>
+    public string RelativePath(string path) => Path.GetRelativePath(Root, Path.GetFullPath(path)).Replace('\\', '/');
+
+    /// <summary>Absolute path of a root-relative path produced by <see cref="RelativePath"/>.</summary>
+    public string AbsolutePath(string relativePath) => Path.GetFullPath(Path.Combine(Root, relativePath));
 
     /// <summary>Date partitions of a dataset, ascending.</summary>
     public IReadOnlyList<DateOnly> ListPartitions(string dataset)

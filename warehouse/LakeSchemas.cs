@@ -50,10 +50,17 @@ public static class LakeSchemas
     /// <exception cref="ArgumentException">Unknown dataset.</exception>
     public static IReadOnlyList<(string Name, string SqlType)> ColumnsOf(string dataset) => dataset switch
     {
-        LakeDatasets.Ticks => TicksColumns,
-        LakeDatasets.Bars1m => BarsColumns,
+        LakeDatasets.Ticks or LakeDatasets.TicksClean => TicksColumns,
+        LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d => BarsColumns,
         _ => throw new ArgumentException($"Unknown lake dataset '{dataset}'.", nameof(dataset)),
     };
+
+    /// <summary>True when the dataset is one of the known datasets with the tick schema.</summary>
+    public static bool IsTickDataset(string dataset) => dataset is LakeDatasets.Ticks or LakeDatasets.TicksClean;
+
+    /// <summary>True when the dataset is one of the known datasets with the bar schema.</summary>
+    public static bool IsBarDataset(string dataset) =>
+        dataset is LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d;
 
     /// <summary>Largest |raw| price a DECIMAL(18,8) column holds: 10^18 − 1 units of 10^-8.</summary>
     internal const long MaxDecimalRaw = 999_999_999_999_999_999;

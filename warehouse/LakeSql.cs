@@ -9,6 +9,15 @@ namespace BigDataTrading.Warehouse;
 /// <param name="Rows">Rows; each has one value per column.</param>
 public sealed record LakeQueryResult(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<object?>> Rows);
 
+/// <summary>A dataset exposed as an SQL view: its name and its columns with DuckDB types (used while it has no files).</summary>
+/// <param name="Name">Dataset (folder and view) name.</param>
+/// <param name="Columns">Columns in file order; the partition column <c>date</c> is added by the view.</param>
+public sealed record LakeTable(string Name, IReadOnlyList<(string Name, string SqlType)> Columns)
+{
+    /// <summary>The lake's known datasets (<see cref="LakeDatasets.All"/>) with their frozen schemas.</summary>
+    public static IReadOnlyList<LakeTable> Known { get; } = [.. LakeDatasets.All.Select(d => new LakeTable(d, LakeSchemas.ColumnsOf(d)))];
+}
+
 /// <summary>
 /// Embedded SQL over the lake (the Hive role): an in-memory DuckDB in which every dataset of
 /// <see cref="LakeDatasets"/> is a view over <c>read_parquet('&lt;root&gt;/&lt;dataset&gt;/*/*.parquet', hive_partitioning = true)</c>,
@@ -17,7 +26,8 @@ public sealed record LakeQueryResult(IReadOnlyList<string> Columns, IReadOnlyLis
 /// <remarks>
 /// Files are listed at query time, so commits made after construction are seen. A dataset without files yet is an
 /// empty view with the dataset's columns (queries return no rows instead of failing) and becomes a file-backed view on
-/// the first query after files appear. Reads only; committed files are immutable and staged files are never matched.
+/// the first query after files appear. The views are <see cref="LakeTable.Known"/> by default, or the tables given
+/// (e.g. every dataset of the catalog, <see cref="Catalog.LakeCatalogSnapshot.Tables"/>). Reads only; committed files are immutable and staged files are never matched.
 /// Thread-safe: queries are serialized on one connection (DuckDB parallelizes each query internally).
 /// </remarks>
 public sealed class LakeSql : IDisposable
@@ -28,9 +38,24 @@ public sealed class LakeSql : IDisposable
 
     /// <summary>Opens an in-memory DuckDB over the lake at <paramref name="lake"/>.</summary>
     public LakeSql(LakeLayout lake)
+        : this(lake, LakeTable.Known)
+    {
+    }
+
+    /// <summary>Opens an in-memory DuckDB over the lake at <paramref name="lake"/> with one view per table.</summary>
+    /// <param name="lake">The lake.</param>
+    /// <param name="tables">Views to create; names must be valid dataset names.</param>
+    public LakeSql(LakeLayout lake, IReadOnlyList<LakeTable> tables)
     {
         ArgumentNullException.ThrowIfNull(lake);
+        ArgumentNullException.ThrowIfNull(tables);
         Lake = lake;
+        Tables = tables;
+        foreach (var t in tables)
+        {
+            _ = lake.DatasetPath(t.Name); // validates the name: it is spliced into SQL
+        }
+
         _connection = new DuckDBConnection("DataSource=:memory:");
         _connection.Open();
         RefreshViews();
@@ -44,6 +69,9 @@ public sealed class LakeSql : IDisposable
 
     /// <summary>The lake queried.</summary>
     public LakeLayout Lake { get; }
+
+    /// <summary>The views this session offers.</summary>
+    public IReadOnlyList<LakeTable> Tables { get; }
 
     /// <summary>Runs a query and returns the first column of the first row, converted to <typeparamref name="T"/>.</summary>
     /// <remarks>DuckDB's wide results convert where exact: HUGEINT (e.g. <c>sum(bigint)</c>) to integer types or
@@ -101,8 +129,9 @@ public sealed class LakeSql : IDisposable
 
     private void RefreshViews()
     {
-        foreach (var dataset in LakeDatasets.All)
+        foreach (var table in Tables)
         {
+            var dataset = table.Name;
             if (_fileBacked.Contains(dataset))
             {
                 continue;
@@ -117,7 +146,7 @@ public sealed class LakeSql : IDisposable
             }
             else
             {
-                var columns = LakeSchemas.ColumnsOf(dataset).Select(c => $"CAST(NULL AS {c.SqlType}) AS \"{c.Name}\"");
+                var columns = table.Columns.Select(c => $"CAST(NULL AS {c.SqlType}) AS \"{c.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
                 select = $"SELECT {string.Join(", ", columns)}, CAST(NULL AS DATE) AS \"date\" WHERE false";
             }
 

@@ -58,7 +58,7 @@ public sealed class ParquetBarWriter
         private long[] _longs = [];
         private int[] _ints = [];
 
-        public string Dataset { get; } = LakeSchemas.ColumnsOf(dataset) == LakeSchemas.BarsColumns
+        public string Dataset { get; } = LakeSchemas.IsBarDataset(dataset)
             ? dataset
             : throw new ArgumentException($"'{dataset}' is not a bar dataset.", nameof(dataset));
 

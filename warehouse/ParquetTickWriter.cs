@@ -23,8 +23,13 @@ public sealed class ParquetTickWriter
     /// <param name="lake">Lake to write into.</param>
     /// <param name="writerId">This writer's identity in file names (letters, digits, '_' and '-'); concurrent writers need distinct ids.</param>
     /// <param name="options">Writer settings, or the defaults.</param>
-    public ParquetTickWriter(LakeLayout lake, string writerId, LakeWriterOptions? options = null) =>
-        _writer = new(lake, writerId, new TickFormat(), options);
+    /// <param name="dataset">Target dataset with the tick schema: <see cref="LakeDatasets.Ticks"/> (raw ingest) or
+    /// <see cref="LakeDatasets.TicksClean"/> (the clean job).</param>
+    /// <exception cref="ArgumentException">The dataset does not have the tick schema.</exception>
+    public ParquetTickWriter(LakeLayout lake, string writerId, LakeWriterOptions? options = null, string dataset = LakeDatasets.Ticks) =>
+        _writer = new(lake, writerId, new TickFormat(LakeSchemas.IsTickDataset(dataset)
+            ? dataset
+            : throw new ArgumentException($"'{dataset}' is not a tick dataset.", nameof(dataset))), options);
 
     /// <summary>Rows appended and not yet committed.</summary>
     public long BufferedRows => _writer.BufferedRows;
@@ -49,13 +54,13 @@ public sealed class ParquetTickWriter
     /// <summary><see cref="Commit"/> on the thread pool (Parquet encoding and file I/O are synchronous and CPU-heavy).</summary>
     public Task<LakeCommit> CommitAsync(CancellationToken ct = default) => Task.Run(() => _writer.Commit(ct), ct);
 
-    private sealed class TickFormat : IParquetRowFormat<TradeTick>
+    private sealed class TickFormat(string dataset) : IParquetRowFormat<TradeTick>
     {
         private string[] _symbols = [];
         private string?[] _exchanges = [];
         private long[] _longs = [];
 
-        public string Dataset => LakeDatasets.Ticks;
+        public string Dataset => dataset;
 
         public int Compare(in TradeTick a, in TradeTick b)
         {
