@@ -16,6 +16,7 @@ using BigDataTrading.Streaming.Strategies;
 using BigDataTrading.Trading;
 using BigDataTrading.Trading.Venues;
 using BigDataTrading.Warehouse;
+using BigDataTrading.Warehouse.Catalog;
 
 namespace BigDataTrading.Cli.Demo;
 
@@ -63,7 +64,8 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         // Each component gets its own Kafka clients, as separate processes would.
         using var processorConsumer = kafka.Clients.CreateLosslessConsumer("bdt-processor-" + runId, "processor");
         using var processorProducer = kafka.Clients.CreateProducer("processor");
-        var lake = new ParquetLakeSink(new LakeLayout(lakeRoot), "processor");
+        var lakeLayout = new LakeLayout(lakeRoot);
+        var lake = new ParquetLakeSink(lakeLayout, "processor", new LakeCatalog(lakeLayout, clock), new LakeJobRun("demo-stream-processor", runId, [source.Description]));
         var processor = new MarketDataProcessor(
             processorConsumer,
             processorProducer,

@@ -22,8 +22,11 @@ public interface IMarketDataLakeSink
     /// <summary>Buffers one completed bar for the bars table.</summary>
     void Append(in Bar bar);
 
-    /// <summary>Atomically publishes everything buffered (write aside, then rename); returns the rows committed.</summary>
-    long Commit();
+    /// <summary>
+    /// Atomically publishes everything buffered (write aside, then rename) and records the quality filter's rejections
+    /// per partition date and reason; returns the rows committed.
+    /// </summary>
+    long Commit(IReadOnlyDictionary<DateOnly, IReadOnlyDictionary<string, long>> rejectionsByDate);
 }
 
 /// <summary>Topics and partition counts the processor reads and writes.</summary>
@@ -68,6 +71,7 @@ public sealed class MarketDataProcessor(
     private readonly Dictionary<TickRejectReason, byte[]> _reasonBytes = Enum.GetValues<TickRejectReason>()
         .ToDictionary(r => r, r => Encoding.ASCII.GetBytes(r.ToString()));
 
+    private readonly Dictionary<DateOnly, Dictionary<string, long>> _rejectionsByDate = [];
     private CancellationToken _ct;
     private Error? _deliveryError;
     private long _consumed;
@@ -98,7 +102,7 @@ public sealed class MarketDataProcessor(
                 OnBar(bar);
             }
 
-            var lakeRows = lake.Commit();
+            var lakeRows = lake.Commit(_rejectionsByDate.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, long>)kv.Value));
             producer.Flush(ct);
             foreach (var topic in new[] { Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals })
             {
@@ -132,6 +136,7 @@ public sealed class MarketDataProcessor(
         if (reason != TickRejectReason.None)
         {
             Reject(message, reason, null);
+            CountForPartition(tick.Time.UtcDate, reason);
             return;
         }
 
@@ -171,6 +176,18 @@ public sealed class MarketDataProcessor(
         }
 
         producer.ProduceWithBackpressure(Topics.RejectedTicks, new Message<byte[]?, byte[]> { Key = message.Key, Value = message.Value, Headers = headers }, OnDelivery, _ct);
+    }
+
+    private void CountForPartition(DateOnly date, TickRejectReason reason)
+    {
+        if (!_rejectionsByDate.TryGetValue(date, out var counts))
+        {
+            counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            _rejectionsByDate.Add(date, counts);
+        }
+
+        var name = reason.ToString();
+        counts[name] = counts.GetValueOrDefault(name) + 1;
     }
 
     private void OnDelivery(DeliveryReport<byte[]?, byte[]> report)

@@ -74,6 +74,13 @@ public sealed class DemoPipelineTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(lake.QueryScalar<long>("SELECT sum(size) FROM ticks"), lake.QueryScalar<long>("SELECT sum(volume) FROM bars_1m"));
         }
 
+        // The catalog knows what was written: rows per dataset, and the filter's rejections by reason.
+        var catalog = new BigDataTrading.Warehouse.Catalog.LakeCatalog(new BigDataTrading.Warehouse.LakeLayout(r.LakeRoot), TimeProvider.System).Load();
+        var ticks = catalog.Datasets.Single(d => d.Name == "ticks");
+        Assert.Equal(r.Processor.Accepted, ticks.Partitions.Sum(p => p.Rows));
+        Assert.Equal(r.Processor.Rejected, ticks.Partitions.Sum(p => p.Quality.Values.Sum()));
+        Assert.All(ticks.Partitions, p => Assert.Equal("demo-stream-processor", Assert.Single(p.Lineage).Job));
+
         Assert.True(r.Processor.Signals > 0, "the strategy should trade on a full day");
         using var db = new DuckDBConnection($"Data Source={r.WarehousePath};ACCESS_MODE=READ_ONLY");
         db.Open();
