@@ -65,9 +65,37 @@ public static class DemoCommand
             }
 
             var pipeline = new DemoPipeline(options, TimeProvider.System);
-            var report = await DemoConsole.RunWithProgressAsync(pipeline, ct);
+            DemoReport report;
+            try
+            {
+                report = await DemoConsole.RunWithProgressAsync(pipeline, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("demo cancelled.");
+                return 130;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A fault in any stage stops the run; say which and why, without a wall of stack trace.
+                await Console.Error.WriteLineAsync($"error: the demo failed: {ex.GetType().Name}: {ex.Message}");
+                await Console.Error.WriteLineAsync("Run with BDT_DEBUG=1 for the full exception.");
+                if (Environment.GetEnvironmentVariable("BDT_DEBUG") == "1")
+                {
+                    await Console.Error.WriteLineAsync(ex.ToString());
+                }
+
+                return 1;
+            }
+
             DemoConsole.PrintSummary(report);
-            return report.Trader.OpenOrders == 0 && report.LakeTickRows == report.Processor.Accepted ? 0 : 1;
+            var conserved = report.Processor.Consumed == report.SourceTicks && report.LakeTickRows == report.Processor.Accepted && report.Trader.OpenOrders == 0;
+            if (!conserved)
+            {
+                await Console.Error.WriteLineAsync("error: the run did not conserve ticks or left orders open; see the summary above.");
+            }
+
+            return conserved ? 0 : 1;
         });
         return command;
     }

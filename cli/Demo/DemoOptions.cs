@@ -33,23 +33,23 @@ public sealed record DemoOptions(
     {
         if (TicksPath is not null && !File.Exists(TicksPath))
         {
-            throw new ArgumentException($"--ticks: file '{TicksPath}' does not exist. Give a LEAN tick trade zip such as .../equity/usa/tick/spy/20131008_trade.zip.", nameof(TicksPath));
+            throw new ArgumentException($"--ticks: file '{TicksPath}' does not exist. Give a LEAN tick trade zip such as .../equity/usa/tick/spy/20131008_trade.zip.");
         }
 
         if (TicksPath is null && Symbols.Count == 0)
         {
-            throw new ArgumentException("--symbols: give at least one symbol for the synthetic market.", nameof(Symbols));
+            throw new ArgumentException("--symbols: give at least one symbol for the synthetic market.");
         }
 
         if (TradesPerSymbol is < 100 or > 10_000_000)
         {
-            throw new ArgumentException($"--trades-per-symbol: {TradesPerSymbol} is outside 100..10,000,000.", nameof(TradesPerSymbol));
+            throw new ArgumentException($"--trades-per-symbol: {TradesPerSymbol} is outside 100..10,000,000.");
         }
 
         var kafkaErrors = Kafka.Validate();
         if (kafkaErrors.Count > 0)
         {
-            throw new ArgumentException("Kafka settings: " + string.Join("; ", kafkaErrors), nameof(Kafka));
+            throw new ArgumentException("Kafka settings: " + string.Join("; ", kafkaErrors));
         }
 
         Quality.Validate();
