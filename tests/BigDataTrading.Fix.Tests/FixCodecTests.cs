@@ -29,7 +29,8 @@ public sealed class FixCodecTests
         // BodyLength: the 13 fields from "35=D|" through "59=0|" are 123 bytes
         // (5+7+8+5+25 header, 8+8+5+25+7+5+10+5 body); CheckSum: byte sum of everything before "10=" mod 256 = 254
         // (computed independently of this codebase).
-        var expected = "8=FIX.4.4|9=123|35=D|49=BDT|56=BDTX|34=1|52=20250102-03:04:05.678|"
+        // Header after 35 in ascending tag order (34, 49, 52, 56), as QuickFIX writes it.
+        var expected = "8=FIX.4.4|9=123|35=D|34=1|49=BDT|52=20250102-03:04:05.678|56=BDTX|"
             + "11=ORD1|55=AAPL|54=1|60=20250102-03:04:05.678|38=100|40=2|44=150.25|59=0|10=254|";
 
         var bytes = LimitBuy.Encode(Header);
@@ -153,5 +154,61 @@ public sealed class FixCodecTests
         var bytes = LimitBuy.Encode(Header).Concat("x"u8.ToArray()).ToArray();
 
         Assert.Throws<FormatException>(() => FixMessage.Parse(bytes));
+    }
+
+    [Fact]
+    public void TryWrite_into_a_reused_buffer_matches_Build_and_refuses_a_buffer_that_is_too_small()
+    {
+        var builder = LimitBuy.ToBuilder();
+        var expected = builder.Build(Header);
+        var buffer = new byte[512];
+
+        Assert.True(builder.TryWrite(Header, buffer, out var written));
+        Assert.Equal(expected, buffer[..written]);
+        Assert.False(builder.TryWrite(Header, new byte[expected.Length - 1], out var none));
+        Assert.Equal(0, none);
+    }
+
+    [Fact]
+    public void Extra_header_fields_and_possdup_are_written_after_target_comp_id_in_tag_order()
+    {
+        var builder = new FixMessageBuilder(FixMsgType.Heartbeat).SetHeaderField(FixTag.DeliverToSubId, "CS").SetHeaderField(FixTag.DeliverToCompId, "JCD");
+
+        var text = Encoding.ASCII.GetString(builder.Build(Header with { PossDupFlag = true, BeginString = FixVersions.Fix42 })).Replace('\u0001', '|');
+
+        Assert.StartsWith("8=FIX.4.2|9=", text, StringComparison.Ordinal);
+        Assert.Contains("|35=0|34=1|43=Y|49=BDT|52=20250102-03:04:05.678|56=BDTX|122=20250102-03:04:05.678|128=JCD|129=CS|10=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void View_parses_and_the_reused_builder_encodes_without_allocating()
+    {
+        var frame = LimitBuy.Encode(Header);
+        var view = new FixMessageView();
+        var builder = new FixMessageBuilder(FixMsgType.NewOrderSingle);
+        var buffer = new byte[512];
+        long RoundTrip()
+        {
+            Assert.True(view.TryLoad(frame, out _));
+            view.TryGetValue(FixTag.ClOrdId, out var clOrdId);
+            view.TryGetDecimal(FixTag.Price, out var price);
+            view.TryGetTimestamp(FixTag.TransactTime, out var time);
+            builder.Clear();
+            builder.Set(FixTag.ClOrdId, clOrdId).Set(FixTag.Price, price).SetTimestamp(FixTag.TransactTime, time);
+            builder.TryWrite(Header, buffer, out var written);
+            return written;
+        }
+
+        RoundTrip(); // first use grows nothing but JIT-compiles
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            RoundTrip();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((FixMsgType.NewOrderSingle, 1), (view.MsgType, view.MsgSeqNum));
+        Assert.False(view.TryLoad(frame.AsMemory(0, frame.Length - 1), out var error));
+        Assert.NotNull(error);
     }
 }

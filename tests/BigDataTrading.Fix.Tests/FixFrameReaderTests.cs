@@ -114,15 +114,49 @@ public sealed class FixFrameReaderTests
     }
 
     [Fact]
-    public void Another_fix_version_is_not_accepted_as_a_frame()
+    public void A_fix42_frame_is_read_and_reports_its_begin_string()
     {
         var reader = new FixFrameReader();
-        reader.Append(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(Heartbeat(1)).Replace("FIX.4.4", "FIX.4.2", StringComparison.Ordinal)));
+        reader.Append(new FixMessageBuilder(FixMsgType.Heartbeat).Build(new FixHeader("A", "B", 1, DateTimeOffset.UnixEpoch, BeginString: FixVersions.Fix42)));
+
+        var message = Assert.Single(Drain(reader)).Message!;
+
+        Assert.Equal(FixVersions.Fix42, message.BeginString);
+        Assert.Same(FixVersions.Fix42, message.BeginString);
+    }
+
+    [Fact]
+    public void A_begin_string_that_is_not_fix_is_garbage()
+    {
+        var reader = new FixFrameReader();
+        reader.Append(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(Heartbeat(1)).Replace("FIX.4.4", "FOO.4.4", StringComparison.Ordinal)));
 
         var results = Drain(reader);
 
         Assert.All(results, r => Assert.Equal(FixFrameErrorKind.Garbage, r.Error!.Kind));
         Assert.DoesNotContain(results, r => r.Message is not null);
+    }
+
+    [Fact]
+    public void Empty_values_and_signed_tags_are_indexed_for_the_session_to_reject_but_a_non_numeric_tag_is_garbled()
+    {
+        static byte[] Frame(string body)
+        {
+            var head = $"8=FIX.4.4\u00019={body.Length}\u0001";
+            var sum = Encoding.ASCII.GetBytes(head + body).Sum(b => b) % 256;
+            return Encoding.ASCII.GetBytes($"{head}{body}10={sum:000}\u0001");
+        }
+
+        var reader = new FixFrameReader();
+        reader.Append(Frame("35=0\u000149=A\u000156=\u0001-1=X\u00010=Y\u0001"));
+        reader.Append(Frame("35=0\u00014garbled9=A\u0001"));
+
+        var results = Drain(reader);
+
+        var message = results[0].Message!;
+        Assert.True(message.TryGetValue(FixTag.TargetCompId, out var empty) && empty.IsEmpty);
+        Assert.Equal([-1, 0], [message.GetTagAt(5), message.GetTagAt(6)]);
+        Assert.Equal(FixFrameErrorKind.MalformedField, results[1].Error!.Kind);
     }
 
     [Fact]

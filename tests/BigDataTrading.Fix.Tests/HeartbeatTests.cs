@@ -11,7 +11,8 @@ public sealed class HeartbeatTests
     [Fact]
     public async Task Silent_initiator_sends_heartbeat_then_test_request_then_disconnects_when_peer_stays_silent()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 2, 9, 0, 0, TimeSpan.Zero));
+        // The raw peer stamps real SendingTimes, which must be within the engine's 2-minute accuracy window.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var settings = new FixSessionSettings
@@ -41,7 +42,7 @@ public sealed class HeartbeatTests
         time.Advance(TimeSpan.FromSeconds(6));
         var testRequest = await peer.ReadAsync();
         Assert.Equal(FixMsgType.TestRequest, testRequest.MsgType);
-        Assert.Equal("TEST-1", testRequest.GetString(FixTag.TestReqId));
+        Assert.Equal("TEST", testRequest.GetString(FixTag.TestReqId));
 
         // Still silent a further HeartBtInt → the connection is considered lost.
         time.Advance(TimeSpan.FromSeconds(30));
@@ -53,7 +54,8 @@ public sealed class HeartbeatTests
     [Fact]
     public async Task Answered_test_request_keeps_the_session_alive()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2025, 1, 2, 9, 0, 0, TimeSpan.Zero));
+        // The raw peer stamps real SendingTimes, which must be within the engine's 2-minute accuracy window.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var connecting = FixInitiator.ConnectAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, new FixSessionSettings

@@ -75,25 +75,30 @@ public sealed class SessionProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Resend_request_from_the_peer_is_answered_with_a_gap_fill_to_the_next_sequence_number()
+    public async Task Resend_request_from_the_peer_gets_the_stored_reports_as_possible_duplicates_and_admin_messages_gap_filled()
     {
         await using var peer = await ConnectAsync();
         await peer.LogonAsync();
         await peer.SendAsync(Order("O1"));
-        await peer.ReadAsync();
-        await peer.ReadAsync();
+        var ack = await peer.ReadAsync();
+        var fill = await peer.ReadAsync();
 
-        await peer.SendAsync(new FixMessageBuilder(FixMsgType.ResendRequest).Set(FixTag.BeginSeqNo, 2).Set(FixTag.EndSeqNo, 0));
+        await peer.SendAsync(new FixMessageBuilder(FixMsgType.ResendRequest).Set(FixTag.BeginSeqNo, 1).Set(FixTag.EndSeqNo, 0));
 
+        // Logon(1) is an admin message: gap-filled to 2. New(2) and Fill(3) are resent with their original body.
         var gapFill = await peer.ReadAsync();
-        Assert.Equal(FixMsgType.SequenceReset, gapFill.MsgType);
-        Assert.Equal(2, gapFill.MsgSeqNum);
-        Assert.True(gapFill.IsPossDup);
+        Assert.Equal((FixMsgType.SequenceReset, 1, true), (gapFill.MsgType, gapFill.MsgSeqNum, gapFill.IsPossDup));
         Assert.True(gapFill.TryGetBool(FixTag.GapFillFlag, out var isGapFill) && isGapFill);
-        Assert.True(gapFill.TryGetInt(FixTag.NewSeqNo, out var newSeqNo));
-        Assert.Equal(4, newSeqNo); // Logon(1), New(2), Fill(3) were sent.
+        Assert.True(gapFill.TryGetInt(FixTag.NewSeqNo, out var newSeqNo) && newSeqNo == 2);
+        foreach (var original in new[] { ack, fill })
+        {
+            var resent = await peer.ReadAsync();
+            Assert.Equal((FixMsgType.ExecutionReport, original.MsgSeqNum, true), (resent.MsgType, resent.MsgSeqNum, resent.IsPossDup));
+            Assert.Equal(original.GetString(FixTag.SendingTime), resent.GetString(FixTag.OrigSendingTime));
+            Assert.Equal(original.GetString(FixTag.ExecId), resent.GetString(FixTag.ExecId));
+        }
 
-        // The gap fill did not consume a number: the next real message is 4.
+        // Resends do not consume numbers: the next real message is 4.
         await peer.SendAsync(new FixMessageBuilder(FixMsgType.TestRequest).Set(FixTag.TestReqId, "after"));
         Assert.Equal(4, (await peer.ReadAsync()).MsgSeqNum);
     }

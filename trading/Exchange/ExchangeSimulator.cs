@@ -117,6 +117,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
     private async ValueTask OnNewOrderAsync(FixSession session, FixMessage message, CancellationToken ct)
     {
+        // A client resending after a reconnect (PossDupFlag=Y) must not trade the same order twice.
+        if (message.IsPossDup && message.TryGetString(FixTag.ClOrdId, out var resentClOrdId) && _orderIdsByClOrdId.ContainsKey(resentClOrdId))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _ordersReceived);
         if (!NewOrderSingle.TryParse(message, out var order, out var decodeError))
         {

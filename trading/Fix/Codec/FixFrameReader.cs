@@ -3,7 +3,7 @@ namespace BigDataTrading.Fix;
 /// <summary>Why bytes were discarded by <see cref="FixFrameReader"/>.</summary>
 public enum FixFrameErrorKind
 {
-    /// <summary>Bytes that do not start with <c>8=FIX.4.4|9=</c> (skipped up to the next such prefix).</summary>
+    /// <summary>Bytes that do not start with <c>8=FIX…|9=</c> (skipped up to the next such prefix).</summary>
     Garbage,
 
     /// <summary>Tag 9 is missing, not a number, or unreasonably large.</summary>
@@ -34,14 +34,14 @@ public sealed record FixFrameError(FixFrameErrorKind Kind, string Description, i
 public readonly record struct FixFrameResult(FixMessage? Message, FixFrameError? Error);
 
 /// <summary>
-/// Cuts a TCP byte stream into FIX 4.4 messages. Handles partial reads (bytes are kept until the frame is
-/// complete) and several messages per read.
+/// Cuts a TCP byte stream into FIX messages (any <c>FIX.x.y</c>/<c>FIXT.x.y</c> BeginString; the session checks
+/// the version). Handles partial reads (bytes are kept until the frame is complete) and several messages per read.
 /// </summary>
 /// <remarks>
-/// <para>Validation of each frame: it must start with <c>8=FIX.4.4</c> SOH <c>9=</c>; the byte BodyLength points at
+/// <para>Validation of each frame: it must start with <c>8=FIX…</c> SOH <c>9=</c>; the byte BodyLength points at
 /// must begin a <c>10=ddd</c> SOH trailer; the checksum must match; fields must be well formed with 35 third.</para>
 /// <para>Resynchronisation rule (documented so peers and tests can rely on it): bytes before the next
-/// <c>8=FIX.4.4</c> SOH <c>9=</c> are discarded and reported once as <see cref="FixFrameErrorKind.Garbage"/>.
+/// <c>8=FIX…</c> SOH <c>9=</c> are discarded and reported once as <see cref="FixFrameErrorKind.Garbage"/>.
 /// A frame whose BodyLength does not land on a trailer is discarded up to the next prefix found after its start
 /// (so a following good message is still recovered). A frame with a bad checksum or malformed field is discarded
 /// whole. Per FIX, discarded frames are not messages: the session must not advance its inbound MsgSeqNum for them.</para>
@@ -113,8 +113,7 @@ public sealed class FixFrameReader
             return false;
         }
 
-        var prefix = FixFraming.Prefix;
-        var at = data.IndexOf(prefix);
+        var at = FixFraming.FindFrameStart(data, 0);
         if (at != 0)
         {
             // Keep a tail that could be the beginning of a prefix split across reads.
@@ -124,12 +123,17 @@ public sealed class FixFrameReader
                 return false;
             }
 
-            return Discard(discard, FixFrameErrorKind.Garbage, $"{discard} bytes before a FIX.4.4 BeginString", out result);
+            return Discard(discard, FixFrameErrorKind.Garbage, $"{discard} bytes before a FIX BeginString", out result);
         }
 
-        if (!FixFraming.TryReadBodyLength(data, out var bodyLength, out var bodyStart, out var needMore))
+        switch (FixFraming.TryReadHeader(data, out var bodyLength, out var bodyStart))
         {
-            return !needMore && Resync(data, FixFrameErrorKind.InvalidBodyLength, "BodyLength(9) is not a valid number", out result);
+            case HeaderStatus.NeedMore:
+                return false;
+            case HeaderStatus.Ok:
+                break;
+            default:
+                return Resync(data, FixFrameErrorKind.InvalidBodyLength, "BodyLength(9) is not a valid number", out result);
         }
 
         var trailerStart = bodyStart + bodyLength;
@@ -173,8 +177,8 @@ public sealed class FixFrameReader
     private bool Resync(ReadOnlySpan<byte> data, FixFrameErrorKind kind, string description, out FixFrameResult result)
     {
         // Skip this frame's prefix and drop everything up to the next candidate frame start.
-        var next = data[1..].IndexOf(FixFraming.Prefix);
-        var discard = next >= 0 ? next + 1 : data.Length - FixFraming.PartialPrefixSuffixLength(data[1..]);
+        var next = FixFraming.FindFrameStart(data, 1);
+        var discard = next >= 0 ? next : data.Length - FixFraming.PartialPrefixSuffixLength(data[1..]);
         return Discard(discard, kind, description, out result);
     }
 

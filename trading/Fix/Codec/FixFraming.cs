@@ -5,8 +5,14 @@ internal static class FixFraming
 {
     public const byte Soh = 0x01;
 
-    /// <summary>Every frame this engine accepts starts with exactly these bytes (FIX 4.4 only).</summary>
-    public static ReadOnlySpan<byte> Prefix => "8=FIX.4.4\u00019="u8;
+    /// <summary>
+    /// Every frame starts with these bytes; the full frame start is <c>8=FIX…</c> SOH <c>9=</c> (any FIX BeginString,
+    /// so that a session can answer a wrong version instead of treating it as line noise).
+    /// </summary>
+    public static ReadOnlySpan<byte> Prefix => "8=FIX"u8;
+
+    /// <summary>Longest BeginString value accepted as a frame start ("FIXT.1.1" is 8; leave room for oddities).</summary>
+    public const int MaxBeginStringLength = 16;
 
     /// <summary>"10=ddd" + SOH.</summary>
     public const int TrailerLength = 7;
@@ -26,21 +32,54 @@ internal static class FixFraming
     }
 
     /// <summary>
-    /// Reads the BodyLength digits that follow <see cref="Prefix"/>.
-    /// Returns false with <paramref name="needMore"/> set when the SOH after the digits has not arrived yet.
+    /// Reads <c>8=&lt;BeginString&gt;</c> SOH <c>9=&lt;digits&gt;</c> SOH at the start of <paramref name="frame"/>.
+    /// <see cref="HeaderStatus.NotAFrameStart"/> means these bytes cannot begin a frame (resynchronise past them);
+    /// <see cref="HeaderStatus.InvalidBodyLength"/> means they do, but tag 9 is unusable.
     /// </summary>
-    public static bool TryReadBodyLength(ReadOnlySpan<byte> frame, out int bodyLength, out int bodyStart, out bool needMore)
+    public static HeaderStatus TryReadHeader(ReadOnlySpan<byte> frame, out int bodyLength, out int bodyStart)
     {
         bodyLength = 0;
         bodyStart = 0;
-        needMore = false;
-        var pos = Prefix.Length;
+        var prefix = Prefix;
+        if (frame.Length < prefix.Length)
+        {
+            return prefix.StartsWith(frame) ? HeaderStatus.NeedMore : HeaderStatus.NotAFrameStart;
+        }
+
+        if (!frame.StartsWith(prefix))
+        {
+            return HeaderStatus.NotAFrameStart;
+        }
+
+        var pos = 2;
+        while (pos < frame.Length && frame[pos] != Soh)
+        {
+            // '=' inside the "BeginString" means this was not a frame start (e.g. "8=FIX8=FIX.4.4").
+            if (frame[pos] == (byte)'=' || pos - 2 >= MaxBeginStringLength)
+            {
+                return HeaderStatus.NotAFrameStart;
+            }
+
+            pos++;
+        }
+
+        if (pos + 3 > frame.Length)
+        {
+            return HeaderStatus.NeedMore;
+        }
+
+        if (frame[pos + 1] != (byte)'9' || frame[pos + 2] != (byte)'=')
+        {
+            return HeaderStatus.NotAFrameStart;
+        }
+
+        pos += 3;
         var digits = 0;
         while (pos < frame.Length && frame[pos] is >= (byte)'0' and <= (byte)'9')
         {
             if (++digits > 7)
             {
-                return false;
+                return HeaderStatus.InvalidBodyLength;
             }
 
             bodyLength = (bodyLength * 10) + (frame[pos] - '0');
@@ -49,17 +88,40 @@ internal static class FixFraming
 
         if (pos == frame.Length)
         {
-            needMore = true;
-            return false;
+            return HeaderStatus.NeedMore;
         }
 
         if (digits == 0 || frame[pos] != Soh)
         {
-            return false;
+            return HeaderStatus.InvalidBodyLength;
         }
 
         bodyStart = pos + 1;
-        return true;
+        return HeaderStatus.Ok;
+    }
+
+    /// <summary>Index of the first position at or after <paramref name="from"/> that can start a frame, or -1.</summary>
+    public static int FindFrameStart(ReadOnlySpan<byte> data, int from)
+    {
+        var i = from;
+        while (i < data.Length)
+        {
+            var relative = data[i..].IndexOf(Prefix);
+            if (relative < 0)
+            {
+                return -1;
+            }
+
+            var candidate = i + relative;
+            if (TryReadHeader(data[candidate..], out _, out _) != HeaderStatus.NotAFrameStart)
+            {
+                return candidate;
+            }
+
+            i = candidate + 1;
+        }
+
+        return -1;
     }
 
     /// <summary>True when <paramref name="trailer"/> (7 bytes) is <c>10=ddd</c> + SOH; outputs the declared checksum.</summary>
@@ -100,8 +162,7 @@ internal static class FixFraming
             checksumValid = Checksum(raw[..^TrailerLength]) == declared;
         }
 
-        var bodyLengthValid = raw.StartsWith(Prefix)
-            && TryReadBodyLength(raw, out var bodyLength, out var bodyStart, out _)
+        var bodyLengthValid = TryReadHeader(raw, out var bodyLength, out var bodyStart) == HeaderStatus.Ok
             && bodyStart + bodyLength + TrailerLength == raw.Length
             && TryReadTrailer(raw[(bodyStart + bodyLength)..], out _);
         return (bodyLengthValid, checksumValid);
@@ -121,4 +182,13 @@ internal static class FixFraming
 
         return 0;
     }
+}
+
+/// <summary>Outcome of <see cref="FixFraming.TryReadHeader"/>.</summary>
+internal enum HeaderStatus
+{
+    Ok,
+    NeedMore,
+    NotAFrameStart,
+    InvalidBodyLength,
 }

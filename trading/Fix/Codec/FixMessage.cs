@@ -32,6 +32,9 @@ public sealed class FixMessage
     /// <summary>MsgType (35); common types return shared constant strings (see <see cref="FixMsgType"/>).</summary>
     public string MsgType { get; }
 
+    /// <summary>BeginString (8), e.g. <c>FIX.4.4</c>; the common versions return shared constant strings.</summary>
+    public string BeginString => FixVersions.FromSpan(_raw.AsSpan(_fields[0].Offset, _fields[0].Length));
+
     /// <summary>MsgSeqNum (34), or 0 when absent or not a number.</summary>
     public int MsgSeqNum => TryGetInt(FixTag.MsgSeqNum, out var value) ? value : 0;
 
@@ -43,6 +46,29 @@ public sealed class FixMessage
 
     /// <summary>The tag of the field at <paramref name="index"/> (wire order).</summary>
     public int GetTagAt(int index) => _fields[index].Tag;
+
+    /// <summary>The raw value bytes of the field at <paramref name="index"/> (wire order; may be empty).</summary>
+    public ReadOnlySpan<byte> GetValueAt(int index)
+    {
+        var field = _fields[index];
+        return _raw.AsSpan(field.Offset, field.Length);
+    }
+
+    /// <summary>True when the BeginString (8) equals <paramref name="beginString"/>.</summary>
+    public bool BeginStringEquals(string beginString) => ValueEquals(FixTag.BeginString, beginString);
+
+    /// <summary>
+    /// The raw bytes of the fields from index <paramref name="fromIndex"/> up to (not including) CheckSum(10),
+    /// each with its tag and trailing SOH, e.g. to copy a message body into a new message.
+    /// </summary>
+    internal ReadOnlySpan<byte> GetRawFieldsFrom(int fromIndex)
+    {
+        var start = FieldStart(fromIndex);
+        var end = FieldStart(_fields.Length - 1);
+        return start >= end ? [] : _raw.AsSpan(start, end - start);
+    }
+
+    private int FieldStart(int index) => index == 0 ? 0 : _fields[index - 1].Offset + _fields[index - 1].Length + 1;
 
     /// <summary>True when <paramref name="tag"/> is present.</summary>
     public bool Contains(int tag) => IndexOf(tag) >= 0;
@@ -148,36 +174,63 @@ public sealed class FixMessage
     /// <summary>
     /// Parses exactly one complete frame (BeginString, BodyLength and CheckSum verified).
     /// </summary>
-    /// <exception cref="FormatException">The bytes are not exactly one valid FIX 4.4 message.</exception>
+    /// <exception cref="FormatException">The bytes are not exactly one valid FIX message.</exception>
     public static FixMessage Parse(ReadOnlySpan<byte> frame) =>
         TryParse(frame, out var message, out var error) ? message : throw new FormatException(error.Description);
 
     /// <summary>Parses exactly one complete frame; on failure describes why.</summary>
     public static bool TryParse(ReadOnlySpan<byte> frame, [NotNullWhen(true)] out FixMessage? message, [NotNullWhen(false)] out FixFrameError? error)
     {
-        var reader = new FixFrameReader();
-        reader.Append(frame);
+        // Same checks as FixFrameReader, without its receive buffer (parsing one frame should cost one copy).
         message = null;
         error = null;
-        if (!reader.TryReadNext(out var result))
+        switch (FixFraming.TryReadHeader(frame, out var bodyLength, out var bodyStart))
+        {
+            case HeaderStatus.NotAFrameStart:
+                error = new FixFrameError(FixFrameErrorKind.Garbage, "does not start with 8=FIX...<SOH>9=", frame.Length);
+                return false;
+            case HeaderStatus.NeedMore:
+                error = new FixFrameError(FixFrameErrorKind.Incomplete, "incomplete frame", frame.Length);
+                return false;
+            case HeaderStatus.InvalidBodyLength:
+                error = new FixFrameError(FixFrameErrorKind.InvalidBodyLength, "BodyLength(9) is not a valid number", frame.Length);
+                return false;
+        }
+
+        var trailerStart = bodyStart + bodyLength;
+        var total = trailerStart + FixFraming.TrailerLength;
+        if (frame.Length < total)
         {
             error = new FixFrameError(FixFrameErrorKind.Incomplete, "incomplete frame", frame.Length);
             return false;
         }
 
-        if (result.Error is not null)
+        if (frame[trailerStart - 1] != FixFraming.Soh || !FixFraming.TryReadTrailer(frame.Slice(trailerStart, FixFraming.TrailerLength), out var declared))
         {
-            error = result.Error;
+            error = new FixFrameError(FixFrameErrorKind.BodyLengthMismatch, $"BodyLength {bodyLength} does not end at a CheckSum(10) field", frame.Length);
             return false;
         }
 
-        if (reader.BufferedBytes != 0)
+        var computed = FixFraming.Checksum(frame[..trailerStart]);
+        if (computed != declared)
         {
-            error = new FixFrameError(FixFrameErrorKind.Garbage, "trailing bytes after the frame", reader.BufferedBytes);
+            error = new FixFrameError(FixFrameErrorKind.ChecksumMismatch, $"CheckSum {declared:000} declared but {computed:000} computed", frame.Length);
             return false;
         }
 
-        message = result.Message!;
+        if (frame.Length != total)
+        {
+            error = new FixFrameError(FixFrameErrorKind.Garbage, "trailing bytes after the frame", frame.Length - total);
+            return false;
+        }
+
+        message = Create(frame.ToArray(), out var fieldError);
+        if (message is null)
+        {
+            error = new FixFrameError(FixFrameErrorKind.MalformedField, fieldError!, frame.Length);
+            return false;
+        }
+
         return true;
     }
 
@@ -187,51 +240,83 @@ public sealed class FixMessage
     /// </summary>
     internal static FixMessage? Create(byte[] raw, out string? error)
     {
-        var fields = new List<Field>(24);
+        var fields = new Field[24];
+        if (!TryIndex(raw, ref fields, out var count, out error))
+        {
+            return null;
+        }
+
+        var msgType = FixMsgType.FromSpan(raw.AsSpan(fields[2].Offset, fields[2].Length));
+        return new FixMessage(raw, fields[..count], msgType);
+    }
+
+    /// <summary>
+    /// Splits <paramref name="raw"/> into fields, growing <paramref name="fields"/> when needed (so a caller can reuse
+    /// one array). Tags are signed integers (so <c>0=</c> or <c>-1=</c> reach the session, which rejects them with
+    /// "Invalid tag number" as FIX requires, instead of being dropped as garbled); empty values are indexed too
+    /// (rejected by the session as "Tag specified without a value"). A tag that is not a number, a missing '=' or
+    /// MsgType(35) not third makes the frame garbled.
+    /// </summary>
+    internal static bool TryIndexNoAlloc(ReadOnlySpan<byte> raw, ref Field[] fields, out int count) =>
+        TryIndex(raw, ref fields, out count, out _, describeErrors: false);
+
+    internal static bool TryIndex(ReadOnlySpan<byte> raw, ref Field[] fields, out int count, out string? error, bool describeErrors = true)
+    {
+        count = 0;
         var pos = 0;
         while (pos < raw.Length)
         {
             var tag = 0;
             var digits = 0;
+            var negative = raw[pos] == (byte)'-';
+            if (negative)
+            {
+                pos++;
+            }
+
             while (pos < raw.Length && raw[pos] is >= (byte)'0' and <= (byte)'9')
             {
                 if (++digits > 9)
                 {
-                    error = $"tag too long at offset {pos}";
-                    return null;
+                    error = describeErrors ? $"tag too long at offset {pos}" : null;
+                    return false;
                 }
 
                 tag = (tag * 10) + (raw[pos] - '0');
                 pos++;
             }
 
-            if (digits == 0 || tag == 0 || pos >= raw.Length || raw[pos] != (byte)'=')
+            if (digits == 0 || pos >= raw.Length || raw[pos] != (byte)'=')
             {
-                error = $"malformed field at offset {pos}";
-                return null;
+                error = describeErrors ? $"malformed field at offset {pos}" : null;
+                return false;
             }
 
             pos++;
-            var end = Array.IndexOf(raw, FixFraming.Soh, pos);
-            if (end < 0 || end == pos)
+            var end = raw[pos..].IndexOf(FixFraming.Soh);
+            if (end < 0)
             {
-                error = $"tag {tag} has no value";
-                return null;
+                error = describeErrors ? $"tag {tag} is not terminated by SOH" : null;
+                return false;
             }
 
-            fields.Add(new Field(tag, pos, end - pos));
-            pos = end + 1;
+            if (count == fields.Length)
+            {
+                Array.Resize(ref fields, fields.Length * 2);
+            }
+
+            fields[count++] = new Field(negative ? -tag : tag, pos, end);
+            pos += end + 1;
         }
 
-        if (fields.Count < 4 || fields[2].Tag != FixTag.MsgType)
+        if (count < 4 || fields[2].Tag != FixTag.MsgType || fields[2].Length == 0)
         {
             error = "MsgType(35) must be the third field";
-            return null;
+            return false;
         }
 
         error = null;
-        var msgType = FixMsgType.FromSpan(raw.AsSpan(fields[2].Offset, fields[2].Length));
-        return new FixMessage(raw, [.. fields], msgType);
+        return true;
     }
 
     internal static bool TryParseTimestamp(ReadOnlySpan<byte> s, out DateTimeOffset value)
@@ -312,5 +397,5 @@ public sealed class FixMessage
         return -1;
     }
 
-    private readonly record struct Field(int Tag, int Offset, int Length);
+    internal readonly record struct Field(int Tag, int Offset, int Length);
 }

@@ -3,23 +3,28 @@ using System.Text;
 namespace BigDataTrading.Fix;
 
 /// <summary>
-/// Accumulates the body fields of one outbound FIX 4.4 message and encodes the complete frame:
-/// <c>8=FIX.4.4|9=len|35=type|49|56|34|52|[43|122]|body...|10=ccc|</c>.
+/// Accumulates the body fields of one outbound FIX message and encodes the complete frame:
+/// <c>8=FIX.4.4|9=len|35=type|34|[43]|49|52|56|[extra header fields and 122, by tag]|body...|10=ccc|</c>
+/// (header fields after 35 in ascending tag order, as QuickFIX writes them).
 /// BodyLength counts the bytes from the byte after the SOH that ends tag 9 up to and including the SOH
 /// before tag 10; CheckSum is the sum of every byte before tag 10, modulo 256, written as 3 digits.
 /// </summary>
 /// <remarks>
 /// Strings are written as UTF-8 (ASCII in practice); values must not contain SOH (0x01) or line breaks
 /// (the message log is line-oriented). Numbers are formatted with the invariant culture, decimals in
-/// fixed-point notation. Not thread-safe: build one message per instance (or call <see cref="Clear"/>).
+/// fixed-point notation. Not thread-safe: build one message per instance, or reuse one instance per thread with
+/// <see cref="Clear"/> and <see cref="TryWrite"/>, which then allocate nothing.
 /// </remarks>
 public sealed class FixMessageBuilder
 {
     internal const byte Soh = 0x01;
-    private static ReadOnlySpan<byte> BeginStringField => "8=FIX.4.4\u00019="u8;
 
     private byte[] _body = new byte[256];
     private int _length;
+    private byte[] _head = new byte[128];
+    private byte[]? _extra;
+    private int _extraLength;
+    private List<(int Tag, int Start, int Length)>? _extraFields;
 
     /// <summary>Creates a builder for a message of type <paramref name="msgType"/> (tag 35).</summary>
     public FixMessageBuilder(string msgType)
@@ -31,25 +36,39 @@ public sealed class FixMessageBuilder
     /// <summary>The MsgType (35) this builder encodes.</summary>
     public string MsgType { get; }
 
-    /// <summary>Removes every body field so the builder can be reused for another message of the same type.</summary>
-    public void Clear() => _length = 0;
+    /// <summary>The body fields written so far (<c>tag=value</c> SOH ...), without header and trailer.</summary>
+    internal ReadOnlySpan<byte> Body => _body.AsSpan(0, _length);
+
+    /// <summary>Removes every body and extra header field so the builder can be reused for another message of the same type.</summary>
+    public void Clear()
+    {
+        _length = 0;
+        _extraLength = 0;
+        _extraFields?.Clear();
+    }
 
     /// <summary>Appends <c>tag=value</c> with a string value.</summary>
     public FixMessageBuilder Set(int tag, string value)
     {
         // FIX forbids empty values ("tag=" followed by SOH is a malformed field).
         ArgumentException.ThrowIfNullOrEmpty(value);
-        foreach (var c in value)
-        {
-            if (c is (char)Soh or '\n' or '\r')
-            {
-                throw new ArgumentException($"Tag {tag}: value must not contain SOH or line breaks.", nameof(value));
-            }
-        }
-
+        CheckText(tag, value);
         var span = BeginField(tag, Encoding.UTF8.GetMaxByteCount(value.Length));
         var written = Encoding.UTF8.GetBytes(value, span);
         return EndField(written);
+    }
+
+    /// <summary>Appends <c>tag=value</c> with a raw value (e.g. copied from a received <see cref="FixMessage"/>).</summary>
+    public FixMessageBuilder Set(int tag, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty || value.IndexOfAny((byte)Soh, (byte)'\n', (byte)'\r') >= 0)
+        {
+            throw new ArgumentException($"Tag {tag}: value must be non-empty without SOH or line breaks.", nameof(value));
+        }
+
+        var span = BeginField(tag, value.Length);
+        value.CopyTo(span);
+        return EndField(value.Length);
     }
 
     /// <summary>Appends <c>tag=c</c> with a single-character value (enumerated fields such as 54, 40, 150).</summary>
@@ -92,42 +111,90 @@ public sealed class FixMessageBuilder
         return EndField(written);
     }
 
+    /// <summary>
+    /// Adds an optional standard-header field such as DeliverToCompID (128) or OnBehalfOfCompID (115); it is
+    /// written after TargetCompID(56), extra header fields in ascending tag order.
+    /// </summary>
+    public FixMessageBuilder SetHeaderField(int tag, string value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tag);
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        CheckText(tag, value);
+        _extra ??= new byte[64];
+        _extraFields ??= [];
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_extra.Length < _extraLength + max)
+        {
+            Array.Resize(ref _extra, Math.Max(_extra.Length * 2, _extraLength + max));
+        }
+
+        var written = Encoding.UTF8.GetBytes(value, _extra.AsSpan(_extraLength));
+        _extraFields.Add((tag, _extraLength, written));
+        _extraLength += written;
+        return this;
+    }
+
+    /// <summary>Appends already-encoded fields (<c>tag=value</c> SOH ...), e.g. the body of a stored message being resent.</summary>
+    internal FixMessageBuilder AppendRaw(ReadOnlySpan<byte> fields)
+    {
+        EnsureCapacity(_length + fields.Length);
+        fields.CopyTo(_body.AsSpan(_length));
+        _length += fields.Length;
+        return this;
+    }
+
     /// <summary>Encodes the complete frame with <paramref name="header"/> in front of the body fields.</summary>
     /// <returns>A new array holding exactly one message, ending with the SOH after the checksum.</returns>
     public byte[] Build(in FixHeader header)
     {
-        // The session header fields are part of the body (they follow tag 9), so they are encoded first
-        // into a scratch builder and then BodyLength is known before the final array is allocated.
-        var head = new FixMessageBuilder(MsgType);
-        head.Set(FixTag.MsgType, MsgType);
-        head.Set(FixTag.SenderCompId, header.SenderCompId);
-        head.Set(FixTag.TargetCompId, header.TargetCompId);
-        head.Set(FixTag.MsgSeqNum, header.MsgSeqNum);
-        if (header.PossDupFlag)
+        var headLength = WriteHeader(header);
+        var result = new byte[FrameLength(header, headLength)];
+        WriteFrame(header, headLength, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Encodes the complete frame into <paramref name="destination"/> without allocating (the allocation-free
+    /// counterpart of <see cref="Build"/>). Returns false, writing nothing, when the destination is too small.
+    /// </summary>
+    public bool TryWrite(in FixHeader header, Span<byte> destination, out int bytesWritten)
+    {
+        var headLength = WriteHeader(header);
+        var total = FrameLength(header, headLength);
+        if (destination.Length < total)
         {
-            head.Set(FixTag.PossDupFlag, true);
+            bytesWritten = 0;
+            return false;
         }
 
-        head.SetTimestamp(FixTag.SendingTime, header.SendingTime);
-        if (header.PossDupFlag)
-        {
-            head.SetTimestamp(FixTag.OrigSendingTime, header.OrigSendingTime ?? header.SendingTime);
-        }
+        WriteFrame(header, headLength, destination);
+        bytesWritten = total;
+        return true;
+    }
 
-        var bodyLength = head._length + _length;
-        Span<byte> lengthDigits = stackalloc byte[11];
-        bodyLength.TryFormat(lengthDigits, out var lengthDigitCount, default, System.Globalization.CultureInfo.InvariantCulture);
+    private static int DigitCount(int value) => value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : 7;
 
-        var total = BeginStringField.Length + lengthDigitCount + 1 + bodyLength + 7;
-        var result = new byte[total];
-        var span = result.AsSpan();
-        BeginStringField.CopyTo(span);
-        var pos = BeginStringField.Length;
-        lengthDigits[..lengthDigitCount].CopyTo(span[pos..]);
-        pos += lengthDigitCount;
+    private int FrameLength(in FixHeader header, int headLength)
+    {
+        var bodyLength = headLength + _length;
+        return 2 + (header.BeginString ?? FixVersions.Fix44).Length + 1 + 2 + DigitCount(bodyLength) + 1 + bodyLength + 7;
+    }
+
+    private void WriteFrame(in FixHeader header, int headLength, Span<byte> span)
+    {
+        var bodyLength = headLength + _length;
+        var pos = 0;
+        span[pos++] = (byte)'8';
+        span[pos++] = (byte)'=';
+        pos += Encoding.ASCII.GetBytes(header.BeginString ?? FixVersions.Fix44, span[pos..]);
         span[pos++] = Soh;
-        head._body.AsSpan(0, head._length).CopyTo(span[pos..]);
-        pos += head._length;
+        span[pos++] = (byte)'9';
+        span[pos++] = (byte)'=';
+        bodyLength.TryFormat(span[pos..], out var digits, default, System.Globalization.CultureInfo.InvariantCulture);
+        pos += digits;
+        span[pos++] = Soh;
+        _head.AsSpan(0, headLength).CopyTo(span[pos..]);
+        pos += headLength;
         _body.AsSpan(0, _length).CopyTo(span[pos..]);
         pos += _length;
 
@@ -139,7 +206,121 @@ public sealed class FixMessageBuilder
         span[pos++] = (byte)('0' + (checksum / 10 % 10));
         span[pos++] = (byte)('0' + (checksum % 10));
         span[pos] = Soh;
-        return result;
+    }
+
+    /// <summary>Writes 35, 34, [43], 49, 52, 56, then extra header fields and 122 by tag into the reusable head buffer.</summary>
+    private int WriteHeader(in FixHeader header)
+    {
+        var needed = 96 + (4 * (header.SenderCompId.Length + header.TargetCompId.Length + MsgType.Length)) + (2 * _extraLength) + (16 * (_extraFields?.Count ?? 0));
+        if (_head.Length < needed)
+        {
+            _head = new byte[Math.Max(needed, _head.Length * 2)];
+        }
+
+        var span = _head.AsSpan();
+        var pos = 0;
+        pos += WriteString(span[pos..], FixTag.MsgType, MsgType);
+        pos += WriteInt(span[pos..], FixTag.MsgSeqNum, header.MsgSeqNum);
+        if (header.PossDupFlag)
+        {
+            pos += WriteString(span[pos..], FixTag.PossDupFlag, "Y");
+        }
+
+        pos += WriteString(span[pos..], FixTag.SenderCompId, header.SenderCompId);
+        pos += WriteTimestampField(span[pos..], FixTag.SendingTime, header.SendingTime);
+        pos += WriteString(span[pos..], FixTag.TargetCompId, header.TargetCompId);
+
+        var origWritten = !header.PossDupFlag;
+        if (_extraFields is { Count: > 0 } extras)
+        {
+            // Extra header fields are few (routing fields): a stable insertion order by tag needs no allocation.
+            var last = int.MinValue;
+            for (var n = 0; n < extras.Count; n++)
+            {
+                var next = -1;
+                for (var i = 0; i < extras.Count; i++)
+                {
+                    if (extras[i].Tag > last && (next < 0 || extras[i].Tag < extras[next].Tag))
+                    {
+                        next = i;
+                    }
+                }
+
+                if (next < 0)
+                {
+                    break;
+                }
+
+                var (tag, start, length) = extras[next];
+                if (!origWritten && tag > FixTag.OrigSendingTime)
+                {
+                    pos += WriteTimestampField(span[pos..], FixTag.OrigSendingTime, header.OrigSendingTime ?? header.SendingTime);
+                    origWritten = true;
+                }
+
+                pos += WriteRaw(span[pos..], tag, _extra!.AsSpan(start, length));
+                last = tag;
+            }
+        }
+
+        if (!origWritten)
+        {
+            pos += WriteTimestampField(span[pos..], FixTag.OrigSendingTime, header.OrigSendingTime ?? header.SendingTime);
+        }
+
+        return pos;
+    }
+
+    private static int WriteTag(Span<byte> span, int tag)
+    {
+        tag.TryFormat(span, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        span[written++] = (byte)'=';
+        return written;
+    }
+
+    private static int WriteString(Span<byte> span, int tag, string value)
+    {
+        var pos = WriteTag(span, tag);
+        pos += Encoding.UTF8.GetBytes(value, span[pos..]);
+        span[pos++] = Soh;
+        return pos;
+    }
+
+    private static int WriteRaw(Span<byte> span, int tag, ReadOnlySpan<byte> value)
+    {
+        var pos = WriteTag(span, tag);
+        value.CopyTo(span[pos..]);
+        pos += value.Length;
+        span[pos++] = Soh;
+        return pos;
+    }
+
+    private static int WriteInt(Span<byte> span, int tag, int value)
+    {
+        var pos = WriteTag(span, tag);
+        value.TryFormat(span[pos..], out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        pos += written;
+        span[pos++] = Soh;
+        return pos;
+    }
+
+    private static int WriteTimestampField(Span<byte> span, int tag, DateTimeOffset value)
+    {
+        var pos = WriteTag(span, tag);
+        pos += WriteTimestamp(span[pos..], value);
+        span[pos++] = Soh;
+        return pos;
+    }
+
+    private static void CheckText(int tag, string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is (char)Soh or '\n' or '\r')
+            {
+                throw new ArgumentException($"Tag {tag}: value must not contain SOH or line breaks.", nameof(value));
+            }
+        }
     }
 
     /// <summary>Writes <c>yyyyMMdd-HH:mm:ss.fff</c> (UTC) into <paramref name="destination"/>; returns 21.</summary>

@@ -1,6 +1,6 @@
 namespace BigDataTrading.Fix;
 
-/// <summary>FIX 4.4 tag numbers used by this engine.</summary>
+/// <summary>FIX tag numbers used by this engine (FIX 4.2 and 4.4).</summary>
 public static class FixTag
 {
     public const int AvgPx = 6;
@@ -23,6 +23,16 @@ public static class FixTag
     public const int OrdType = 40;
     public const int OrigClOrdId = 41;
     public const int PossDupFlag = 43;
+    public const int PossResend = 97;
+    public const int OnBehalfOfCompId = 115;
+    public const int OnBehalfOfSubId = 116;
+    public const int DeliverToCompId = 128;
+    public const int DeliverToSubId = 129;
+    public const int ResetSeqNumFlag = 141;
+    public const int OnBehalfOfLocationId = 144;
+    public const int DeliverToLocationId = 145;
+    public const int HandlInst = 21;
+    public const int ExecTransType = 20;
     public const int Price = 44;
     public const int RefSeqNum = 45;
     public const int SenderCompId = 49;

@@ -112,7 +112,7 @@ public static class FixLogReader
         // Prefer the frame's own BodyLength so a value containing '\n' cannot split a message; fall back to the
         // newline when the frame is damaged.
         var rest = span[start..];
-        if (rest.StartsWith(FixFraming.Prefix) && FixFraming.TryReadBodyLength(rest, out var bodyLength, out var bodyStart, out _))
+        if (FixFraming.TryReadHeader(rest, out var bodyLength, out var bodyStart) == HeaderStatus.Ok)
         {
             var end = start + bodyStart + bodyLength + FixFraming.TrailerLength;
             if (end <= span.Length && (end == span.Length || span[end] == (byte)'\n')

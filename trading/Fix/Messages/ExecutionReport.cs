@@ -51,7 +51,7 @@ public sealed record ExecutionReport : IFixApplicationMessage
     /// <summary>AvgPx (6): volume-weighted price of all fills so far (0 before any fill).</summary>
     public decimal AvgPx { get; init; }
 
-    /// <summary>TransactTime (60), UTC.</summary>
+    /// <summary>TransactTime (60), UTC. Optional on the wire (QuickFIX's examples omit it): decoding then uses SendingTime (52).</summary>
     public required DateTimeOffset TransactTime { get; init; }
 
     /// <summary>Text (58), e.g. the reject reason.</summary>
@@ -115,7 +115,7 @@ public sealed record ExecutionReport : IFixApplicationMessage
         FieldReader.Decimal(message, FixTag.LeavesQty, "LeavesQty", ref leaves, ref error);
         FieldReader.Decimal(message, FixTag.CumQty, "CumQty", ref cum, ref error);
         FieldReader.OptionalDecimal(message, FixTag.AvgPx, "AvgPx", ref avgPx, ref error);
-        FieldReader.Timestamp(message, FixTag.TransactTime, "TransactTime", ref transactTime, ref error);
+        FieldReader.Timestamp(message, message.Contains(FixTag.TransactTime) ? FixTag.TransactTime : FixTag.SendingTime, "TransactTime", ref transactTime, ref error);
         if (error is not null)
         {
             return false;

@@ -40,11 +40,17 @@ public enum FixTimeInForce
     FillOrKill = '4',
 }
 
-/// <summary>ExecType (150), the FIX 4.4 values this engine produces or expects.</summary>
+/// <summary>ExecType (150), the values this engine produces or expects (FIX 4.4, plus FIX 4.2's fill codes).</summary>
 public enum FixExecType
 {
     /// <summary>0 = New.</summary>
     New = '0',
+
+    /// <summary>1 = Partial fill (FIX 4.2; FIX 4.4 uses <see cref="Trade"/>).</summary>
+    PartialFill = '1',
+
+    /// <summary>2 = Fill (FIX 4.2; FIX 4.4 uses <see cref="Trade"/>).</summary>
+    Fill = '2',
 
     /// <summary>4 = Canceled.</summary>
     Canceled = '4',
@@ -79,4 +85,17 @@ public enum FixOrdStatus
 
     /// <summary>C = Expired.</summary>
     Expired = 'C',
+}
+
+/// <summary>HandlInst (21): required on FIX 4.2 orders, optional in FIX 4.4.</summary>
+public enum FixHandlInst
+{
+    /// <summary>1 = Automated execution, private, no broker intervention.</summary>
+    AutomatedPrivate = '1',
+
+    /// <summary>2 = Automated execution, public, broker intervention OK.</summary>
+    AutomatedPublic = '2',
+
+    /// <summary>3 = Manual order, best execution.</summary>
+    Manual = '3',
 }

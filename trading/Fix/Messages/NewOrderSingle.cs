@@ -30,6 +30,9 @@ public sealed record NewOrderSingle : IFixApplicationMessage
     /// <summary>Price (44), required for limit orders, omitted for market orders.</summary>
     public decimal? Price { get; init; }
 
+    /// <summary>HandlInst (21); omitted when null. FIX 4.2 requires it (FIX 4.4 made it optional).</summary>
+    public FixHandlInst? HandlInst { get; init; }
+
     /// <summary>TimeInForce (59); Day when absent on the wire.</summary>
     public FixTimeInForce TimeInForce { get; init; } = FixTimeInForce.Day;
 
@@ -40,8 +43,13 @@ public sealed record NewOrderSingle : IFixApplicationMessage
     public void WriteBody(FixMessageBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Set(FixTag.ClOrdId, ClOrdId)
-            .Set(FixTag.Symbol, Symbol)
+        builder.Set(FixTag.ClOrdId, ClOrdId);
+        if (HandlInst is { } handlInst)
+        {
+            builder.Set(FixTag.HandlInst, (char)handlInst);
+        }
+
+        builder.Set(FixTag.Symbol, Symbol)
             .Set(FixTag.Side, (char)Side)
             .SetTimestamp(FixTag.TransactTime, TransactTime)
             .Set(FixTag.OrderQty, OrderQty)
@@ -76,6 +84,12 @@ public sealed record NewOrderSingle : IFixApplicationMessage
         FieldReader.Decimal(message, FixTag.OrderQty, "OrderQty", ref qty, ref error);
         FieldReader.Char(message, FixTag.OrdType, "OrdType", ref ordType, ref error);
         FieldReader.OptionalDecimal(message, FixTag.Price, "Price", ref price, ref error);
+        char? handlInst = null;
+        if (message.TryGetChar(FixTag.HandlInst, out var h))
+        {
+            handlInst = h;
+        }
+
         var tif = '0';
         if (message.Contains(FixTag.TimeInForce))
         {
@@ -97,6 +111,7 @@ public sealed record NewOrderSingle : IFixApplicationMessage
             OrdType = (FixOrdType)ordType,
             Price = price,
             TimeInForce = (FixTimeInForce)tif,
+            HandlInst = (FixHandlInst?)handlInst,
         };
         return true;
     }

@@ -5,10 +5,12 @@ using System.Net.Sockets;
 namespace BigDataTrading.Fix;
 
 /// <summary>
-/// Listens for FIX 4.4 initiators and runs one <see cref="FixSession"/> per connection. A connection must open with
-/// a valid FIX.4.4 Logon whose TargetCompID is <see cref="FixAcceptorSettings.SenderCompId"/>, EncryptMethod 0 and a
-/// positive HeartBtInt; otherwise it gets a Logout with the reason (or, for a wrong BeginString or garbage, is just
-/// dropped). Application messages go to the <see cref="IFixApplication"/>.
+/// Listens for FIX initiators and runs one <see cref="FixSession"/> per connection. A connection must open with a
+/// valid Logon in one of <see cref="FixAcceptorSettings.BeginStrings"/> whose TargetCompID is
+/// <see cref="FixAcceptorSettings.SenderCompId"/>, EncryptMethod 0, a positive HeartBtInt, an accurate SendingTime,
+/// and whose identity (BeginString, SenderCompID) is not logged on already; otherwise it gets a Logout with the
+/// reason (see <see cref="FixAcceptorSettings.SendLogoutOnRejectedLogon"/>) or, for an unsupported BeginString or
+/// garbage, is just dropped. Application messages go to the <see cref="IFixApplication"/>.
 /// </summary>
 /// <remarks>Thread-safe. Sessions are independent; each runs its own read loop.</remarks>
 public sealed class FixAcceptor : IAsyncDisposable
@@ -16,6 +18,7 @@ public sealed class FixAcceptor : IAsyncDisposable
     private readonly FixAcceptorSettings _settings;
     private readonly IFixApplication _application;
     private readonly ConcurrentDictionary<FixSession, byte> _sessions = new();
+    private readonly ConcurrentDictionary<string, FixSession> _identities = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -110,17 +113,24 @@ public sealed class FixAcceptor : IAsyncDisposable
 
             var session = new FixSession(
                 socket,
-                FixSessionRole.Acceptor,
-                _settings.SenderCompId,
-                targetCompId: null,
-                heartBtInt: TimeSpan.FromSeconds(30),
-                _settings.LogonTimeout,
-                _settings.LogoutTimeout,
-                _settings.LogDirectory,
-                _settings.TimeProvider,
-                _settings.SequenceStoreFactory,
-                _settings.AllowedTargetCompIds,
-                _settings.OnFrameError,
+                new FixSessionOptions
+                {
+                    Role = FixSessionRole.Acceptor,
+                    SenderCompId = _settings.SenderCompId,
+                    AcceptedBeginStrings = _settings.BeginStrings,
+                    DictionaryFor = DictionaryFor,
+                    LogonTimeout = _settings.LogonTimeout,
+                    LogoutTimeout = _settings.LogoutTimeout,
+                    LogDirectory = _settings.LogDirectory,
+                    TimeProvider = _settings.TimeProvider,
+                    SequenceStoreFactory = _settings.SequenceStoreFactory,
+                    AllowedTargetCompIds = _settings.AllowedTargetCompIds,
+                    OnFrameError = _settings.OnFrameError,
+                    MaxSendingTimeSkew = _settings.MaxSendingTimeSkew,
+                    SendLogoutOnRejectedLogon = _settings.SendLogoutOnRejectedLogon,
+                    ClaimIdentity = ClaimIdentity,
+                    ReleaseIdentity = ReleaseIdentity,
+                },
                 _application.OnMessageAsync,
                 _application.OnLogon,
                 OnSessionClosed);
@@ -129,9 +139,22 @@ public sealed class FixAcceptor : IAsyncDisposable
         }
     }
 
+    private FixDataDictionary DictionaryFor(string beginString) =>
+        _settings.DataDictionaries is { } dictionaries && dictionaries.TryGetValue(beginString, out var dictionary)
+            ? dictionary
+            : FixDataDictionary.ForBeginString(beginString);
+
+    /// <summary>One logged-on connection per (BeginString, peer, us): a second Logon with the same identity is refused.</summary>
+    private bool ClaimIdentity(FixSession session) => _identities.TryAdd(IdentityOf(session), session);
+
+    private static string IdentityOf(FixSession session) => $"{session.BeginString}|{session.TargetCompId}|{session.SenderCompId}";
+
+    private void ReleaseIdentity(FixSession session) => _identities.TryRemove(new KeyValuePair<string, FixSession>(IdentityOf(session), session));
+
     private void OnSessionClosed(FixSession session)
     {
         _sessions.TryRemove(session, out _);
+        ReleaseIdentity(session);
         _application.OnSessionClosed(session);
     }
 }

@@ -56,19 +56,25 @@ public sealed class FixInitiator : IAsyncDisposable
         }
 
         var inbound = Channel.CreateUnbounded<FixMessage>(new UnboundedChannelOptions { SingleWriter = true });
+        var dictionary = settings.DataDictionary;
         var session = new FixSession(
             socket,
-            FixSessionRole.Initiator,
-            settings.SenderCompId,
-            settings.TargetCompId,
-            settings.HeartBtInt,
-            settings.LogonTimeout,
-            settings.LogoutTimeout,
-            settings.LogDirectory,
-            settings.TimeProvider,
-            settings.SequenceStoreFactory,
-            allowedTargetCompIds: null,
-            settings.OnFrameError,
+            new FixSessionOptions
+            {
+                Role = FixSessionRole.Initiator,
+                SenderCompId = settings.SenderCompId,
+                TargetCompId = settings.TargetCompId,
+                BeginString = settings.BeginString,
+                DictionaryFor = dictionary is null ? FixDataDictionary.ForBeginString : _ => dictionary,
+                HeartBtInt = settings.HeartBtInt,
+                LogonTimeout = settings.LogonTimeout,
+                LogoutTimeout = settings.LogoutTimeout,
+                LogDirectory = settings.LogDirectory,
+                TimeProvider = settings.TimeProvider,
+                SequenceStoreFactory = settings.SequenceStoreFactory,
+                OnFrameError = settings.OnFrameError,
+                MaxSendingTimeSkew = settings.MaxSendingTimeSkew,
+            },
             (_, message, ct) => inbound.Writer.WriteAsync(message, ct),
             onLogon: null,
             onClosed: _ => inbound.Writer.TryComplete());

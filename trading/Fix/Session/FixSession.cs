@@ -5,21 +5,27 @@ using BigDataTrading.Fix.Logging;
 namespace BigDataTrading.Fix;
 
 /// <summary>
-/// One FIX 4.4 session over one TCP connection, shared by both roles (created by <see cref="FixInitiator"/> or
-/// <see cref="FixAcceptor"/>). Implements Logon, Heartbeat, TestRequest, ResendRequest (answered with a
-/// SequenceReset-GapFill), SequenceReset, Reject and Logout, MsgSeqNum and CompID checks.
+/// One FIX session (FIX 4.2 or 4.4, chosen per session) over one TCP connection, shared by both roles (created by
+/// <see cref="FixInitiator"/> or <see cref="FixAcceptor"/>). Implements Logon, Heartbeat, TestRequest, ResendRequest,
+/// SequenceReset (gap fill and reset), Reject and Logout, with the session-level checks of the FIX specification
+/// as QuickFIX applies them.
 /// </summary>
 /// <remarks>
 /// <para>Threading: one read loop per session processes inbound messages in order; <see cref="SendAsync(IFixApplicationMessage, CancellationToken)"/>
 /// may be called from any thread, sends are serialized (one writer at a time) so MsgSeqNum order equals wire order.
 /// Heartbeat checks run on a <see cref="TimeProvider"/> timer ticking every second (or HeartBtInt/2 when shorter).</para>
-/// <para>Inbound MsgSeqNum rules: equal to expected → processed; lower without PossDupFlag=Y → Logout
-/// "MsgSeqNum too low, expecting N but received M" and disconnect; lower with PossDupFlag=Y → ignored;
-/// higher → ResendRequest(7=expected, 16=0) sent once and the message discarded (this thin engine does not queue).
-/// Garbled frames (bad BodyLength/CheckSum) are discarded, logged and do not consume a sequence number.</para>
-/// <para>Thin-version limits: sequence numbers start at 1 for every connection (see <see cref="ISequenceStore"/>);
-/// sent messages are not stored, so a ResendRequest from the peer is always answered with a GapFill to our next
-/// MsgSeqNum (resent application messages are never replayed); SendingTime accuracy is not checked.</para>
+/// <para>Inbound checks, in order: BeginString (wrong → Logout "Incorrect BeginString" and disconnect); the data
+/// dictionary (<see cref="FixDataDictionary.Validate"/>; failure → Reject 35=3 with 45/58/371/372/373, routing
+/// fields reversed); SendingTime within <see cref="FixSessionSettings.MaxSendingTimeSkew"/> (→ Reject 10 + Logout);
+/// CompIDs (→ Reject 9 + Logout); then MsgSeqNum: higher than expected → the message is queued and one
+/// ResendRequest(expected..0) is sent, queued messages are processed once the gap is filled; lower without
+/// PossDupFlag=Y → Logout "MsgSeqNum too low, expecting N but received M"; lower with PossDupFlag=Y → ignored, after
+/// checking OrigSendingTime(122) is present (→ Reject 1) and not after SendingTime (→ Reject 10 + Logout).
+/// Logout, ResendRequest and SequenceReset-Reset are not subject to the MsgSeqNum checks. Garbled frames (bad
+/// BodyLength/CheckSum, non-numeric tag) are discarded, logged and do not consume a sequence number.</para>
+/// <para>A peer's ResendRequest is answered from the store: application messages kept by an
+/// <see cref="IFixMessageStore"/> are resent with PossDupFlag=Y and the original SendingTime as OrigSendingTime,
+/// everything else (admin messages, messages the store no longer has) is covered by SequenceReset-GapFill.</para>
 /// </remarks>
 public sealed class FixSession : IAsyncDisposable
 {
@@ -29,6 +35,10 @@ public sealed class FixSession : IAsyncDisposable
     private const int StateClosing = 3;
     private const int StateClosed = 4;
 
+    /// <summary>Cap on messages held while a gap is filled; beyond it they are dropped (the resend brings them again).</summary>
+    private const int MaxQueuedMessages = 10_000;
+
+    private readonly FixSessionOptions _options;
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FixFrameReader _reader = new();
@@ -42,15 +52,17 @@ public sealed class FixSession : IAsyncDisposable
     private readonly TimeSpan _logonTimeout;
     private readonly TimeSpan _logoutTimeout;
     private readonly string? _logDirectory;
-    private readonly IReadOnlySet<string>? _allowedTargetCompIds;
     private readonly Action<FixSession, FixFrameError>? _onFrameError;
     private readonly Func<FixSession, FixMessage, CancellationToken, ValueTask> _onApplicationMessage;
     private readonly Action<FixSession>? _onLogon;
     private readonly Action<FixSession>? _onClosed;
+    private readonly SortedDictionary<int, FixMessage> _queue = [];
 
     private volatile FixMessageLog _log = FixMessageLog.Null;
     private volatile string? _targetCompId;
     private volatile string? _disconnectReason;
+    private string _beginString;
+    private FixDataDictionary _dictionary;
     private int _state = StateAwaitingLogon;
     private int _finalClosed;
     private bool _sendClosed;
@@ -63,42 +75,33 @@ public sealed class FixSession : IAsyncDisposable
     private long _lastReceivedTicks;
     private int _testRequestPending;
     private long _testRequestSentTicks;
-    private int _testRequestCounter;
     private int _heartbeatInFlight;
-    private bool _resendRequested;
-    private int _highestSeenSeqNum;
+    private int _resendRangeBegin;
+    private int _resendRangeEnd;
 
     internal FixSession(
         Socket socket,
-        FixSessionRole role,
-        string senderCompId,
-        string? targetCompId,
-        TimeSpan heartBtInt,
-        TimeSpan logonTimeout,
-        TimeSpan logoutTimeout,
-        string? logDirectory,
-        TimeProvider timeProvider,
-        Func<ISequenceStore>? sequenceStoreFactory,
-        IReadOnlySet<string>? allowedTargetCompIds,
-        Action<FixSession, FixFrameError>? onFrameError,
+        FixSessionOptions options,
         Func<FixSession, FixMessage, CancellationToken, ValueTask> onApplicationMessage,
         Action<FixSession>? onLogon,
         Action<FixSession>? onClosed)
     {
+        _options = options;
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: false);
-        Role = role;
-        SenderCompId = senderCompId;
-        _targetCompId = targetCompId;
-        _heartBtInt = heartBtInt;
-        _logonTimeout = logonTimeout;
-        _logoutTimeout = logoutTimeout;
-        _logDirectory = logDirectory;
-        _time = timeProvider;
-        _store = sequenceStoreFactory?.Invoke() ?? new InMemorySequenceStore();
-        _allowedTargetCompIds = allowedTargetCompIds;
-        _onFrameError = onFrameError;
+        Role = options.Role;
+        SenderCompId = options.SenderCompId;
+        _targetCompId = options.TargetCompId;
+        _beginString = options.BeginString;
+        _dictionary = options.DictionaryFor(options.BeginString);
+        _heartBtInt = options.HeartBtInt;
+        _logonTimeout = options.LogonTimeout;
+        _logoutTimeout = options.LogoutTimeout;
+        _logDirectory = options.LogDirectory;
+        _time = options.TimeProvider;
+        _store = options.SequenceStoreFactory?.Invoke() ?? new InMemorySequenceStore();
+        _onFrameError = options.OnFrameError;
         _onApplicationMessage = onApplicationMessage;
         _onLogon = onLogon;
         _onClosed = onClosed;
@@ -112,6 +115,9 @@ public sealed class FixSession : IAsyncDisposable
 
     /// <summary>The peer's CompID; for an acceptor, null until the peer's Logon arrives.</summary>
     public string? TargetCompId => _targetCompId;
+
+    /// <summary>The session's BeginString (8); an acceptor adopts the one of the peer's Logon.</summary>
+    public string BeginString => Volatile.Read(ref _beginString);
 
     /// <summary>The negotiated HeartBtInt (an acceptor adopts the initiator's value).</summary>
     public TimeSpan HeartBtInt => _heartBtInt;
@@ -158,7 +164,7 @@ public sealed class FixSession : IAsyncDisposable
             throw new InvalidOperationException($"FIX session {SenderCompId}->{TargetCompId} is not logged on ({_disconnectReason ?? "state " + _state.ToString(CultureInfo.InvariantCulture)}).");
         }
 
-        return SendCoreAsync(message, gapFillBeginSeqNo: null, cancellationToken);
+        return SendCoreAsync(message, cancellationToken);
     }
 
     /// <summary>
@@ -229,13 +235,13 @@ public sealed class FixSession : IAsyncDisposable
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
-    /// <summary>Initiator: sends the Logon (98=0, 108=HeartBtInt).</summary>
+    /// <summary>Initiator: sends the Logon (98=0, 108=HeartBtInt) with the store's next MsgSeqNum.</summary>
     internal Task SendLogonAsync()
     {
         var logon = new FixMessageBuilder(FixMsgType.Logon)
             .Set(FixTag.EncryptMethod, 0)
             .Set(FixTag.HeartBtInt, (long)_heartBtInt.TotalSeconds);
-        return SendCoreAsync(logon, gapFillBeginSeqNo: null, CancellationToken.None);
+        return SendCoreAsync(logon, CancellationToken.None);
     }
 
     private async Task ReadLoopAsync()
@@ -295,8 +301,8 @@ public sealed class FixSession : IAsyncDisposable
     {
         _log.AppendError($"{error.Kind}: {error.Description} ({error.DiscardedBytes} bytes discarded)", _time.GetUtcNow());
         _onFrameError?.Invoke(this, error);
-        // Before Logon there is no session to protect: a peer that does not open with a valid FIX.4.4 Logon
-        // (wrong BeginString, garbage) is dropped. Afterwards FIX says: ignore the garbled message and carry on.
+        // Before Logon there is no session to protect: a peer that does not open with a valid Logon
+        // (garbage) is dropped. Afterwards FIX says: ignore the garbled message and carry on.
         return Volatile.Read(ref _state) != StateAwaitingLogon;
     }
 
@@ -316,34 +322,164 @@ public sealed class FixSession : IAsyncDisposable
         var state = Volatile.Read(ref _state);
         if (state >= StateClosing)
         {
-            // Draining after our final Logout: nothing more is processed.
+            // Draining after our final Logout: nothing more is processed; the peer's Logout ends the linger early.
+            if (message.MsgType == FixMsgType.Logout)
+            {
+                FinalClose();
+            }
+
             return;
         }
 
         if (state == StateAwaitingLogon)
         {
-            await HandleLogonAsync(message);
-            return;
+            if (Role == FixSessionRole.Acceptor)
+            {
+                await HandleLogonRequestAsync(message);
+            }
+            else
+            {
+                await HandleLogonReplyAsync(message);
+            }
         }
-
-        if (!message.ValueEquals(FixTag.SenderCompId, _targetCompId!) || !message.ValueEquals(FixTag.TargetCompId, SenderCompId))
+        else
         {
-            var problem = $"CompID problem: expected 49={_targetCompId} 56={SenderCompId}, received 49={message.GetString(FixTag.SenderCompId)} 56={message.GetString(FixTag.TargetCompId)}";
-            await SendRejectAsync(message, sessionRejectReason: 9, problem);
-            await SendLogoutAsync(problem);
-            await CloseAsync(problem, graceful: true);
-            return;
+            await ProcessAsync(message, ct);
         }
 
-        if (!await CheckSequenceAsync(message))
-        {
-            return;
-        }
-
-        await DispatchAsync(message, ct);
+        await ProcessQueuedAsync(ct);
     }
 
-    private async ValueTask HandleLogonAsync(FixMessage message)
+    /// <summary>Processes queued (too-high) messages once the expected MsgSeqNum has caught up with them.</summary>
+    private async ValueTask ProcessQueuedAsync(CancellationToken ct)
+    {
+        while (_queue.Count > 0 && Volatile.Read(ref _state) is StateLoggedOn or StateLogoutSent)
+        {
+            var expected = _store.NextTargetMsgSeqNum;
+            while (_queue.Count > 0 && _queue.First().Key < expected)
+            {
+                _queue.Remove(_queue.First().Key);
+            }
+
+            if (!_queue.Remove(expected, out var message))
+            {
+                return;
+            }
+
+            if (message.MsgType is FixMsgType.Logon or FixMsgType.ResendRequest)
+            {
+                // Already acted on when it arrived; it only holds its sequence number.
+                _store.SetNextTargetMsgSeqNum(expected + 1);
+                continue;
+            }
+
+            await ProcessAsync(message, ct);
+            if (_store.NextTargetMsgSeqNum == expected)
+            {
+                // Not consumed (e.g. rejected): stop rather than spin.
+                return;
+            }
+        }
+    }
+
+    /// <summary>Acceptor: the first message must be a valid Logon for a BeginString and CompIDs we serve.</summary>
+    private async ValueTask HandleLogonRequestAsync(FixMessage message)
+    {
+        _logonTimer?.Dispose();
+        if (message.MsgType != FixMsgType.Logon)
+        {
+            await CloseAsync($"first message was MsgType {message.MsgType}, not Logon", graceful: false);
+            return;
+        }
+
+        var beginString = message.BeginString;
+        if (_options.AcceptedBeginStrings is { } accepted && !accepted.Contains(beginString))
+        {
+            // Not a version we speak: there is no session to answer in.
+            await CloseAsync($"Logon with unsupported BeginString {beginString}", graceful: false);
+            return;
+        }
+
+        Volatile.Write(ref _beginString, beginString);
+        _dictionary = _options.DictionaryFor(beginString);
+        var peer = message.GetString(FixTag.SenderCompId);
+        if (!string.IsNullOrEmpty(peer))
+        {
+            _targetCompId = peer;
+        }
+
+        string? problem = null;
+        if (_dictionary.Validate(message) is { } invalid)
+        {
+            problem = invalid.RefTagId is { } tag
+                ? string.Create(CultureInfo.InvariantCulture, $"invalid Logon: {invalid.Text} ({tag})")
+                : $"invalid Logon: {invalid.Text}";
+        }
+        else if (!message.ValueEquals(FixTag.TargetCompId, SenderCompId))
+        {
+            problem = $"Logon TargetCompID {message.GetString(FixTag.TargetCompId)} is not {SenderCompId}";
+        }
+        else if (_options.AllowedTargetCompIds is not null && !_options.AllowedTargetCompIds.Contains(peer!))
+        {
+            problem = $"SenderCompID {peer} is not allowed";
+        }
+        else if (!message.TryGetInt(FixTag.EncryptMethod, out var encrypt) || encrypt != 0)
+        {
+            problem = "EncryptMethod(98) must be 0";
+        }
+        else if (!message.TryGetInt(FixTag.HeartBtInt, out var heartBtInt) || heartBtInt <= 0)
+        {
+            problem = "HeartBtInt(108) must be a positive number of seconds";
+        }
+        else if (!IsSendingTimeAccurate(message))
+        {
+            problem = "SendingTime accuracy problem";
+        }
+        else if (_options.ClaimIdentity is { } claim && !claim(this))
+        {
+            problem = $"session {beginString} {peer}->{SenderCompId} is already logged on";
+        }
+        else
+        {
+            _heartBtInt = TimeSpan.FromSeconds(heartBtInt);
+        }
+
+        if (problem is not null)
+        {
+            if (_options.SendLogoutOnRejectedLogon)
+            {
+                await SendLogoutAsync(problem);
+                await CloseAsync(problem, graceful: true);
+            }
+            else
+            {
+                await CloseAsync(problem, graceful: false);
+            }
+
+            return;
+        }
+
+        var reset = message.TryGetBool(FixTag.ResetSeqNumFlag, out var resetFlag) && resetFlag;
+        if (reset)
+        {
+            ResetStore();
+        }
+
+        if (!await CheckLogonSequenceAsync(message))
+        {
+            return;
+        }
+
+        Volatile.Write(ref _state, StateLoggedOn);
+        await SendLogonReplyAsync(reset);
+        StartHeartbeats();
+        await AfterLogonSequenceAsync(message);
+        _loggedOn.TrySetResult();
+        _onLogon?.Invoke(this);
+    }
+
+    /// <summary>Initiator: the first message must be the acceptor's Logon reply.</summary>
+    private async ValueTask HandleLogonReplyAsync(FixMessage message)
     {
         if (message.MsgType != FixMsgType.Logon)
         {
@@ -357,45 +493,21 @@ public sealed class FixSession : IAsyncDisposable
 
         var peer = message.GetString(FixTag.SenderCompId);
         string? problem = null;
-        if (Role == FixSessionRole.Acceptor)
+        if (!message.BeginStringEquals(_beginString))
         {
-            _logonTimer?.Dispose();
-            if (peer is null)
-            {
-                await CloseAsync("Logon without SenderCompID(49)", graceful: false);
-                return;
-            }
-
-            _targetCompId = peer;
-            if (!message.ValueEquals(FixTag.TargetCompId, SenderCompId))
-            {
-                problem = $"Logon TargetCompID {message.GetString(FixTag.TargetCompId)} is not {SenderCompId}";
-            }
-            else if (_allowedTargetCompIds is not null && !_allowedTargetCompIds.Contains(peer))
-            {
-                problem = $"SenderCompID {peer} is not allowed";
-            }
-            else if (!message.TryGetInt(FixTag.EncryptMethod, out var encrypt) || encrypt != 0)
-            {
-                problem = "EncryptMethod(98) must be 0";
-            }
-            else if (!message.TryGetInt(FixTag.HeartBtInt, out var heartBtInt) || heartBtInt <= 0)
-            {
-                problem = "HeartBtInt(108) must be a positive number of seconds";
-            }
-            else
-            {
-                _heartBtInt = TimeSpan.FromSeconds(heartBtInt);
-            }
+            problem = $"Logon reply BeginString {message.BeginString} is not {_beginString}";
+        }
+        else if (_dictionary.Validate(message) is { } invalid)
+        {
+            problem = $"invalid Logon reply: {invalid.Text} ({invalid.RefTagId})";
         }
         else if (peer != _targetCompId || !message.ValueEquals(FixTag.TargetCompId, SenderCompId))
         {
             problem = $"Logon reply CompIDs 49={peer} 56={message.GetString(FixTag.TargetCompId)} do not match {_targetCompId}/{SenderCompId}";
         }
-
-        if (problem is null && !message.TryGetInt(FixTag.MsgSeqNum, out _))
+        else if (!IsSendingTimeAccurate(message))
         {
-            problem = "MsgSeqNum(34) missing";
+            problem = "Logon reply SendingTime accuracy problem";
         }
 
         if (problem is not null)
@@ -406,182 +518,447 @@ public sealed class FixSession : IAsyncDisposable
             return;
         }
 
-        var seq = message.MsgSeqNum;
-        var expected = _store.NextTargetMsgSeqNum;
-        if (seq < expected)
+        if (!await CheckLogonSequenceAsync(message))
         {
-            var text = TooLowText(expected, seq);
-            await SendLogoutAsync(text);
-            await CloseAsync(text, graceful: true);
             return;
         }
 
-        if (seq == expected)
-        {
-            _store.SetNextTargetMsgSeqNum(seq + 1);
-        }
-
         Volatile.Write(ref _state, StateLoggedOn);
-        if (Role == FixSessionRole.Acceptor)
-        {
-            var reply = new FixMessageBuilder(FixMsgType.Logon)
-                .Set(FixTag.EncryptMethod, 0)
-                .Set(FixTag.HeartBtInt, (long)_heartBtInt.TotalSeconds);
-            await SendCoreAsync(reply, gapFillBeginSeqNo: null, CancellationToken.None);
-        }
-
-        var tick = _heartBtInt < TimeSpan.FromSeconds(2) ? _heartBtInt / 2 : TimeSpan.FromSeconds(1);
-        _heartbeatTimer = _time.CreateTimer(static s => ((FixSession)s!).OnHeartbeatTimer(), this, tick, tick);
-        if (seq > expected)
-        {
-            // Logon is processed even when ahead of us; then the gap is requested (FIX 4.4 session rules).
-            await RequestResendAsync(expected, seq);
-        }
-
+        StartHeartbeats();
+        await AfterLogonSequenceAsync(message);
         _loggedOn.TrySetResult();
         _onLogon?.Invoke(this);
     }
 
-    /// <summary>Applies the MsgSeqNum rules; returns true when the message should be dispatched.</summary>
-    private async ValueTask<bool> CheckSequenceAsync(FixMessage message)
+    /// <summary>A Logon below the expected MsgSeqNum ends the session; returns false then.</summary>
+    private async ValueTask<bool> CheckLogonSequenceAsync(FixMessage message)
     {
-        if (!message.TryGetInt(FixTag.MsgSeqNum, out var seq))
-        {
-            const string text = "MsgSeqNum(34) missing";
-            await SendLogoutAsync(text);
-            await CloseAsync(text, graceful: true);
-            return false;
-        }
-
+        var seq = message.MsgSeqNum;
         var expected = _store.NextTargetMsgSeqNum;
-        if (message.MsgType == FixMsgType.SequenceReset && !(message.TryGetBool(FixTag.GapFillFlag, out var gapFill) && gapFill))
+        if (seq >= expected)
         {
-            // Reset mode ignores MsgSeqNum: it just moves the expected number forward.
-            if (message.TryGetInt(FixTag.NewSeqNo, out var newSeqNo) && newSeqNo > expected)
-            {
-                _store.SetNextTargetMsgSeqNum(newSeqNo);
-            }
-
-            return false;
+            return true;
         }
 
-        if (seq > expected)
+        var text = TooLowText(expected, seq);
+        await SendLogoutAsync(text);
+        await CloseAsync(text, graceful: true);
+        return false;
+    }
+
+    /// <summary>Logon in sequence → consumed; ahead of us → it is processed, queued for its number, and the gap requested.</summary>
+    private async ValueTask AfterLogonSequenceAsync(FixMessage message)
+    {
+        var seq = message.MsgSeqNum;
+        var expected = _store.NextTargetMsgSeqNum;
+        if (seq == expected)
         {
-            _highestSeenSeqNum = Math.Max(_highestSeenSeqNum, seq);
+            _store.SetNextTargetMsgSeqNum(seq + 1);
+            return;
+        }
+
+        _queue[seq] = message;
+        await RequestResendAsync(expected, seq);
+    }
+
+    private void StartHeartbeats()
+    {
+        var tick = _heartBtInt < TimeSpan.FromSeconds(2) ? _heartBtInt / 2 : TimeSpan.FromSeconds(1);
+        _heartbeatTimer?.Dispose();
+        _heartbeatTimer = _time.CreateTimer(static s => ((FixSession)s!).OnHeartbeatTimer(), this, tick, tick);
+    }
+
+    private Task SendLogonReplyAsync(bool reset)
+    {
+        var reply = new FixMessageBuilder(FixMsgType.Logon)
+            .Set(FixTag.EncryptMethod, 0)
+            .Set(FixTag.HeartBtInt, (long)_heartBtInt.TotalSeconds);
+        if (reset)
+        {
+            reply.Set(FixTag.ResetSeqNumFlag, true);
+        }
+
+        return SendCoreAsync(reply, CancellationToken.None);
+    }
+
+    private void ResetStore()
+    {
+        if (_store is IFixMessageStore messages)
+        {
+            messages.Reset();
+        }
+        else
+        {
+            _store.SetNextSenderMsgSeqNum(1);
+            _store.SetNextTargetMsgSeqNum(1);
+        }
+
+        _queue.Clear();
+        _resendRangeBegin = 0;
+        _resendRangeEnd = 0;
+    }
+
+    /// <summary>Handles one message of a logged-on session (see the class remarks for the order of checks).</summary>
+    private async ValueTask ProcessAsync(FixMessage message, CancellationToken ct)
+    {
+        if (!message.BeginStringEquals(_beginString))
+        {
             if (message.MsgType == FixMsgType.Logout)
             {
-                // A peer that is leaving will not answer a ResendRequest; honour the Logout.
-                return true;
+                await OnLogoutAsync(message);
+                return;
             }
 
-            await RequestResendAsync(expected, seq);
+            await LogoutAndCloseAsync("Incorrect BeginString");
+            return;
+        }
+
+        if (_dictionary.Validate(message) is { } invalid)
+        {
+            await SendRejectAsync(message, invalid.Reason, invalid.RefTagId);
+            if (message.MsgType is not (FixMsgType.Logon or FixMsgType.SequenceReset))
+            {
+                ConsumeIfExpected(message);
+            }
+
+            return;
+        }
+
+        switch (message.MsgType)
+        {
+            case FixMsgType.Logon:
+                await OnLogonWhileLoggedOnAsync(message);
+                break;
+            case FixMsgType.Heartbeat:
+                if (await VerifyAsync(message, checkTooHigh: true, checkTooLow: true))
+                {
+                    Consume();
+                }
+
+                break;
+            case FixMsgType.TestRequest:
+                if (await VerifyAsync(message, checkTooHigh: true, checkTooLow: true))
+                {
+                    var heartbeat = new FixMessageBuilder(FixMsgType.Heartbeat);
+                    if (message.TryGetValue(FixTag.TestReqId, out var testReqId) && !testReqId.IsEmpty)
+                    {
+                        heartbeat.Set(FixTag.TestReqId, testReqId);
+                    }
+
+                    await SendQuietlyAsync(heartbeat);
+                    Consume();
+                }
+
+                break;
+            case FixMsgType.ResendRequest:
+                if (await VerifyAsync(message, checkTooHigh: false, checkTooLow: false))
+                {
+                    await AnswerResendRequestAsync(message);
+                    ConsumeIfExpected(message);
+                }
+
+                break;
+            case FixMsgType.SequenceReset:
+                await OnSequenceResetAsync(message);
+                break;
+            case FixMsgType.Logout:
+                await OnLogoutAsync(message);
+                break;
+            default:
+                // Application messages, and session Rejects (35=3), which the application is told about.
+                if (await VerifyAsync(message, checkTooHigh: true, checkTooLow: true))
+                {
+                    Consume();
+                    await _onApplicationMessage(this, message, ct);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The checks QuickFIX calls <c>verify</c>: SendingTime, CompIDs and (when asked) MsgSeqNum. Returns true when the
+    /// message should be processed; otherwise it has been answered (Reject/Logout/ResendRequest) or ignored.
+    /// </summary>
+    private async ValueTask<bool> VerifyAsync(FixMessage message, bool checkTooHigh, bool checkTooLow)
+    {
+        if (!IsSendingTimeAccurate(message))
+        {
+            await SendRejectAsync(message, FixSessionRejectReason.SendingTimeAccuracyProblem, null);
+            await LogoutAndCloseAsync(null, "SendingTime accuracy problem");
             return false;
         }
 
-        if (seq < expected)
+        if (!message.ValueEquals(FixTag.SenderCompId, _targetCompId!) || !message.ValueEquals(FixTag.TargetCompId, SenderCompId))
         {
-            if (message.IsPossDup)
+            var problem = $"CompID problem: expected 49={_targetCompId} 56={SenderCompId}, received 49={message.GetString(FixTag.SenderCompId)} 56={message.GetString(FixTag.TargetCompId)}";
+            await SendRejectAsync(message, FixSessionRejectReason.CompIdProblem, null);
+            await LogoutAndCloseAsync(problem);
+            return false;
+        }
+
+        var seq = message.MsgSeqNum;
+        var expected = _store.NextTargetMsgSeqNum;
+        if (checkTooHigh && seq > expected)
+        {
+            if (_queue.Count < MaxQueuedMessages)
             {
+                _queue.TryAdd(seq, message);
+            }
+
+            if (_resendRangeEnd == 0 || seq < _resendRangeBegin)
+            {
+                await RequestResendAsync(expected, seq);
+            }
+
+            return false;
+        }
+
+        if (checkTooLow && seq < expected)
+        {
+            if (!message.IsPossDup)
+            {
+                await LogoutAndCloseAsync(TooLowText(expected, seq));
                 return false;
             }
 
-            var text = TooLowText(expected, seq);
-            await SendLogoutAsync(text);
-            await CloseAsync(text, graceful: true);
+            // A possible duplicate of something already processed: ignore it, but only once it proves to be one.
+            if (message.MsgType != FixMsgType.SequenceReset)
+            {
+                if (!message.Contains(FixTag.OrigSendingTime))
+                {
+                    await SendRejectAsync(message, FixSessionRejectReason.RequiredTagMissing, FixTag.OrigSendingTime);
+                }
+                else if (message.TryGetTimestamp(FixTag.OrigSendingTime, out var orig) && message.TryGetTimestamp(FixTag.SendingTime, out var sending)
+                    && orig > sending)
+                {
+                    await SendRejectAsync(message, FixSessionRejectReason.SendingTimeAccuracyProblem, null);
+                    await LogoutAndCloseAsync(null, "OrigSendingTime after SendingTime");
+                }
+            }
+
             return false;
         }
 
-        _store.SetNextTargetMsgSeqNum(expected + 1);
-        if (_resendRequested && expected + 1 > _highestSeenSeqNum)
+        if ((checkTooHigh || checkTooLow) && _resendRangeEnd != 0 && seq >= _resendRangeEnd)
         {
-            _resendRequested = false;
+            // The gap we asked for has been filled.
+            _resendRangeBegin = 0;
+            _resendRangeEnd = 0;
         }
 
         return true;
     }
 
-    private async ValueTask DispatchAsync(FixMessage message, CancellationToken ct)
+    private bool IsSendingTimeAccurate(FixMessage message)
     {
-        switch (message.MsgType)
+        if (_options.MaxSendingTimeSkew is not { } skew)
         {
-            case FixMsgType.Heartbeat:
-                break;
-            case FixMsgType.TestRequest:
-                var heartbeat = new FixMessageBuilder(FixMsgType.Heartbeat);
-                if (message.TryGetString(FixTag.TestReqId, out var testReqId))
-                {
-                    heartbeat.Set(FixTag.TestReqId, testReqId);
-                }
+            return true;
+        }
 
-                await SendCoreAsync(heartbeat, gapFillBeginSeqNo: null, CancellationToken.None);
-                break;
-            case FixMsgType.ResendRequest:
-                if (message.TryGetInt(FixTag.BeginSeqNo, out var begin) && begin >= 1 && begin < _store.NextSenderMsgSeqNum)
-                {
-                    await SendCoreAsync(new FixMessageBuilder(FixMsgType.SequenceReset), begin, CancellationToken.None);
-                }
+        return message.TryGetTimestamp(FixTag.SendingTime, out var sendingTime) && (_time.GetUtcNow() - sendingTime).Duration() <= skew;
+    }
 
-                break;
-            case FixMsgType.SequenceReset:
-                // Gap-fill mode arriving in sequence (reset mode was handled by CheckSequenceAsync).
-                if (message.TryGetInt(FixTag.NewSeqNo, out var newSeqNo) && newSeqNo > _store.NextTargetMsgSeqNum)
-                {
-                    _store.SetNextTargetMsgSeqNum(newSeqNo);
-                    if (newSeqNo > _highestSeenSeqNum)
-                    {
-                        _resendRequested = false;
-                    }
-                }
+    private void Consume() => _store.SetNextTargetMsgSeqNum(_store.NextTargetMsgSeqNum + 1);
 
-                break;
-            case FixMsgType.Logout:
-                _log.Flush();
-                if (Volatile.Read(ref _state) == StateLogoutSent)
-                {
-                    _logoutReceived.TrySetResult();
-                    await CloseAsync("logout completed", graceful: true);
-                }
-                else
-                {
-                    var text = message.GetString(FixTag.Text);
-                    await SendLogoutAsync(null);
-                    _logoutReceived.TrySetResult();
-                    await CloseAsync(text is null ? "logout by peer" : $"logout by peer: {text}", graceful: true);
-                }
-
-                break;
-            case FixMsgType.Logon:
-                // Already logged on: a second Logon is a protocol error, but harmless; ignore it.
-                break;
-            default:
-                await _onApplicationMessage(this, message, ct);
-                break;
+    private void ConsumeIfExpected(FixMessage message)
+    {
+        if (message.Contains(FixTag.MsgSeqNum) && message.MsgSeqNum == _store.NextTargetMsgSeqNum)
+        {
+            Consume();
         }
     }
 
-    private async ValueTask RequestResendAsync(int expected, int received)
+    private async ValueTask OnSequenceResetAsync(FixMessage message)
     {
-        _highestSeenSeqNum = Math.Max(_highestSeenSeqNum, received);
-        if (_resendRequested)
+        var gapFill = message.TryGetBool(FixTag.GapFillFlag, out var flag) && flag;
+        // Reset mode ignores MsgSeqNum; gap fill is sequenced like any message.
+        if (!await VerifyAsync(message, checkTooHigh: gapFill, checkTooLow: gapFill))
         {
             return;
         }
 
-        _resendRequested = true;
+        message.TryGetInt(FixTag.NewSeqNo, out var newSeqNo);
+        var expected = _store.NextTargetMsgSeqNum;
+        if (newSeqNo > expected)
+        {
+            _store.SetNextTargetMsgSeqNum(newSeqNo);
+        }
+        else if (newSeqNo < expected)
+        {
+            await SendRejectAsync(message, FixSessionRejectReason.ValueIsIncorrect, null);
+        }
+    }
+
+    private async ValueTask OnLogonWhileLoggedOnAsync(FixMessage message)
+    {
+        if (!(message.TryGetBool(FixTag.ResetSeqNumFlag, out var reset) && reset))
+        {
+            await CloseAsync("second Logon on a logged-on session", graceful: false);
+            return;
+        }
+
+        // ResetSeqNumFlag=Y: both sides start a new FIX session at 1 on this connection.
+        ResetStore();
+        if (!await VerifyAsync(message, checkTooHigh: false, checkTooLow: true))
+        {
+            return;
+        }
+
+        if (Role == FixSessionRole.Acceptor)
+        {
+            await SendLogonReplyAsync(reset: true);
+        }
+
+        await AfterLogonSequenceAsync(message);
+    }
+
+    private async ValueTask OnLogoutAsync(FixMessage message)
+    {
+        if (!await VerifyAsync(message, checkTooHigh: false, checkTooLow: false))
+        {
+            return;
+        }
+
+        ConsumeIfExpected(message);
+        _log.Flush();
+        if (Volatile.Read(ref _state) == StateLogoutSent)
+        {
+            _logoutReceived.TrySetResult();
+            await CloseAsync("logout completed", graceful: true);
+            return;
+        }
+
+        var text = message.GetString(FixTag.Text);
+        Volatile.Write(ref _state, StateLogoutSent);
+        await SendLogoutAsync(null);
+        _logoutReceived.TrySetResult();
+        await CloseAsync(text is null ? "logout by peer" : $"logout by peer: {text}", graceful: true);
+    }
+
+    /// <summary>
+    /// Answers a peer's ResendRequest: stored application messages are resent (PossDupFlag=Y, OrigSendingTime),
+    /// every other number in the range is covered by SequenceReset-GapFill.
+    /// </summary>
+    private async ValueTask AnswerResendRequestAsync(FixMessage request)
+    {
+        request.TryGetInt(FixTag.BeginSeqNo, out var begin);
+        request.TryGetInt(FixTag.EndSeqNo, out var end);
+        var lastSent = _store.NextSenderMsgSeqNum - 1;
+        if (end == 0 || end > lastSent)
+        {
+            end = lastSent;
+        }
+
+        begin = Math.Max(begin, 1);
+        if (begin > end)
+        {
+            return;
+        }
+
+        var stored = (_store as IFixMessageStore)?.GetSentMessages(begin, end) ?? [];
+        var cursor = begin;
+        foreach (var entry in stored)
+        {
+            if (!FixMessage.TryParse(entry.Message.Span, out var original, out _))
+            {
+                continue;
+            }
+
+            if (entry.MsgSeqNum > cursor)
+            {
+                await SendGapFillAsync(cursor, entry.MsgSeqNum);
+            }
+
+            await ResendAsync(entry.MsgSeqNum, original);
+            cursor = entry.MsgSeqNum + 1;
+        }
+
+        if (cursor <= end)
+        {
+            await SendGapFillAsync(cursor, end + 1);
+        }
+    }
+
+    private Task SendGapFillAsync(int seqNum, int newSeqNo)
+    {
+        var gapFill = new FixMessageBuilder(FixMsgType.SequenceReset)
+            .Set(FixTag.NewSeqNo, newSeqNo)
+            .Set(FixTag.GapFillFlag, true);
+        return SendQuietlyAsync(gapFill, seqNum);
+    }
+
+    private Task ResendAsync(int seqNum, FixMessage original)
+    {
+        var bodyStart = 3;
+        while (bodyStart < original.FieldCount - 1 && _dictionary.IsHeaderField(original.GetTagAt(bodyStart)))
+        {
+            bodyStart++;
+        }
+
+        var builder = new FixMessageBuilder(original.MsgType).AppendRaw(original.GetRawFieldsFrom(bodyStart));
+        DateTimeOffset? orig = original.TryGetTimestamp(FixTag.SendingTime, out var sendingTime) ? sendingTime : null;
+        return SendQuietlyAsync(builder, seqNum, orig);
+    }
+
+    private async ValueTask RequestResendAsync(int expected, int received)
+    {
+        _resendRangeBegin = expected;
+        _resendRangeEnd = received - 1;
         var request = new FixMessageBuilder(FixMsgType.ResendRequest)
             .Set(FixTag.BeginSeqNo, expected)
             .Set(FixTag.EndSeqNo, 0);
-        await SendCoreAsync(request, gapFillBeginSeqNo: null, CancellationToken.None);
+        await SendQuietlyAsync(request);
     }
 
-    private Task SendRejectAsync(FixMessage refMessage, int sessionRejectReason, string text)
+    /// <summary>Session Reject (35=3) for <paramref name="refMessage"/>, laid out as QuickFIX does (routing reversed, 45/58/371/372/373).</summary>
+    private Task SendRejectAsync(FixMessage refMessage, FixSessionRejectReason reason, int? refTagId, string? text = null)
     {
-        var reject = new FixMessageBuilder(FixMsgType.Reject)
-            .Set(FixTag.RefSeqNum, refMessage.MsgSeqNum)
-            .Set(FixTag.RefMsgType, refMessage.MsgType)
-            .Set(FixTag.SessionRejectReason, sessionRejectReason)
-            .Set(FixTag.Text, text);
+        var reject = new FixMessageBuilder(FixMsgType.Reject);
+        ReverseRoute(refMessage, reject);
+        if (refMessage.TryGetValue(FixTag.MsgSeqNum, out var refSeq) && !refSeq.IsEmpty)
+        {
+            reject.Set(FixTag.RefSeqNum, refSeq);
+        }
+
+        reject.Set(FixTag.Text, text ?? FixValidationError.TextFor(reason));
+        if (refTagId is { } tag)
+        {
+            reject.Set(FixTag.RefTagId, tag);
+        }
+
+        reject.Set(FixTag.RefMsgType, refMessage.MsgType);
+        // FIX 4.2 defines reason codes 0-11 only.
+        if (_beginString != FixVersions.Fix42 || (int)reason <= (int)FixSessionRejectReason.InvalidMsgType)
+        {
+            reject.Set(FixTag.SessionRejectReason, (int)reason);
+        }
+
         return SendQuietlyAsync(reject);
+    }
+
+    private static void ReverseRoute(FixMessage from, FixMessageBuilder to)
+    {
+        Span<(int From, int To)> pairs =
+        [
+            (FixTag.OnBehalfOfCompId, FixTag.DeliverToCompId), (FixTag.OnBehalfOfSubId, FixTag.DeliverToSubId), (FixTag.OnBehalfOfLocationId, FixTag.DeliverToLocationId),
+            (FixTag.DeliverToCompId, FixTag.OnBehalfOfCompId), (FixTag.DeliverToSubId, FixTag.OnBehalfOfSubId), (FixTag.DeliverToLocationId, FixTag.OnBehalfOfLocationId),
+        ];
+        foreach (var (source, target) in pairs)
+        {
+            if (from.TryGetValue(source, out var value) && !value.IsEmpty)
+            {
+                to.SetHeaderField(target, System.Text.Encoding.UTF8.GetString(value));
+            }
+        }
+    }
+
+    private async Task LogoutAndCloseAsync(string? text, string? reason = null)
+    {
+        Volatile.Write(ref _state, StateLogoutSent);
+        await SendLogoutAsync(text);
+        await CloseAsync(reason ?? text ?? "logout sent", graceful: true);
     }
 
     private async Task SendLogoutAsync(string? text)
@@ -597,11 +974,11 @@ public sealed class FixSession : IAsyncDisposable
     }
 
     /// <summary>Sends a session message whose failure only means the connection is already gone.</summary>
-    private async Task SendQuietlyAsync(FixMessageBuilder message)
+    private async Task SendQuietlyAsync(FixMessageBuilder message, int? resendSeqNum = null, DateTimeOffset? origSendingTime = null)
     {
         try
         {
-            await SendCoreAsync(message, gapFillBeginSeqNo: null, CancellationToken.None);
+            await SendCoreAsync(message, CancellationToken.None, resendSeqNum, origSendingTime);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
@@ -610,11 +987,11 @@ public sealed class FixSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stamps the header and writes one message. With <paramref name="gapFillBeginSeqNo"/> the message is a
-    /// SequenceReset-GapFill carrying that MsgSeqNum (PossDupFlag=Y) and NewSeqNo = our next MsgSeqNum, which does
-    /// not consume a sequence number.
+    /// Stamps the header and writes one message. A new message takes the store's next MsgSeqNum (application messages
+    /// are stored for resend first); with <paramref name="resendSeqNum"/> it is a resend or gap fill carrying that
+    /// number with PossDupFlag=Y, which consumes no number.
     /// </summary>
-    private async Task SendCoreAsync(FixMessageBuilder message, int? gapFillBeginSeqNo, CancellationToken cancellationToken)
+    private async Task SendCoreAsync(FixMessageBuilder message, CancellationToken cancellationToken, int? resendSeqNum = null, DateTimeOffset? origSendingTime = null)
     {
         await _sendLock.WaitAsync(cancellationToken);
         try
@@ -625,21 +1002,21 @@ public sealed class FixSession : IAsyncDisposable
             }
 
             var now = _time.GetUtcNow();
-            var next = _store.NextSenderMsgSeqNum;
-            var seq = next;
-            if (gapFillBeginSeqNo is { } begin)
+            var seq = resendSeqNum ?? _store.NextSenderMsgSeqNum;
+            var header = new FixHeader(SenderCompId, _targetCompId ?? "UNKNOWN", seq, now, resendSeqNum is not null, origSendingTime, _beginString);
+            var bytes = message.Build(header);
+            if (resendSeqNum is null)
             {
-                message.Set(FixTag.GapFillFlag, true).Set(FixTag.NewSeqNo, next);
-                seq = begin;
+                // Persist before the bytes leave: a message on the wire must be resendable after a crash.
+                if (!FixMsgType.IsAdmin(message.MsgType) && _store is IFixMessageStore messages)
+                {
+                    messages.StoreSentMessage(seq, bytes);
+                }
+
+                _store.SetNextSenderMsgSeqNum(seq + 1);
             }
 
-            var bytes = message.Build(new FixHeader(SenderCompId, _targetCompId ?? "UNKNOWN", seq, now, PossDupFlag: gapFillBeginSeqNo is not null));
             await _stream.WriteAsync(bytes, _lifetime.Token);
-            if (gapFillBeginSeqNo is null)
-            {
-                _store.SetNextSenderMsgSeqNum(next + 1);
-            }
-
             _log.Append(FixLogDirection.Out, bytes, now);
             Volatile.Write(ref _lastSentTicks, now.UtcTicks);
         }
@@ -659,35 +1036,46 @@ public sealed class FixSession : IAsyncDisposable
 
         var now = _time.GetUtcNow().UtcTicks;
         var interval = _heartBtInt.Ticks;
-        if (Volatile.Read(ref _testRequestPending) == 1)
+        // The timer ticks at a fixed phase, so a deadline usually falls just after a tick; allowing half a tick of
+        // earliness keeps heartbeats on time instead of one tick late.
+        var slack = Math.Min(interval, TimeSpan.TicksPerSecond) / 2;
+        var testRequestPending = Volatile.Read(ref _testRequestPending) == 1;
+        if (testRequestPending && now - Volatile.Read(ref _testRequestSentTicks) >= interval - slack)
         {
-            if (now - Volatile.Read(ref _testRequestSentTicks) >= interval)
-            {
-                _ = CloseAsync("no response to TestRequest within HeartBtInt", graceful: false);
-                return;
-            }
-        }
-        else if (now - Volatile.Read(ref _lastReceivedTicks) >= interval * 6 / 5)
-        {
-            // Silent for HeartBtInt + 20%: ask the peer to prove it is alive.
-            Volatile.Write(ref _testRequestSentTicks, now);
-            Volatile.Write(ref _testRequestPending, 1);
-            var id = "TEST-" + Interlocked.Increment(ref _testRequestCounter).ToString(CultureInfo.InvariantCulture);
-            _ = SendQuietlyAsync(new FixMessageBuilder(FixMsgType.TestRequest).Set(FixTag.TestReqId, id));
+            _ = CloseAsync("no response to TestRequest within HeartBtInt", graceful: false);
             return;
         }
 
-        if (now - Volatile.Read(ref _lastSentTicks) >= interval && Interlocked.CompareExchange(ref _heartbeatInFlight, 1, 0) == 0)
+        var heartbeat = now - Volatile.Read(ref _lastSentTicks) >= interval - slack;
+        // Silent for HeartBtInt + 20%: ask the peer to prove it is alive.
+        var testRequest = !testRequestPending && now - Volatile.Read(ref _lastReceivedTicks) >= interval * 6 / 5;
+        if (testRequest)
         {
-            _ = SendHeartbeatAsync();
+            Volatile.Write(ref _testRequestSentTicks, now);
+            Volatile.Write(ref _testRequestPending, 1);
+        }
+
+        if ((heartbeat || testRequest) && Interlocked.CompareExchange(ref _heartbeatInFlight, 1, 0) == 0)
+        {
+            _ = SendTimerMessagesAsync(heartbeat, testRequest);
         }
     }
 
-    private async Task SendHeartbeatAsync()
+    /// <summary>Heartbeat first, then TestRequest, when both fall due on the same tick (the order QuickFIX peers expect).</summary>
+    private async Task SendTimerMessagesAsync(bool heartbeat, bool testRequest)
     {
         try
         {
-            await SendQuietlyAsync(new FixMessageBuilder(FixMsgType.Heartbeat));
+            if (heartbeat)
+            {
+                await SendQuietlyAsync(new FixMessageBuilder(FixMsgType.Heartbeat));
+            }
+
+            if (testRequest)
+            {
+                // "TEST" as QuickFIX sends it: any traffic in reply satisfies it, so the id need not be unique.
+                await SendQuietlyAsync(new FixMessageBuilder(FixMsgType.TestRequest).Set(FixTag.TestReqId, "TEST"));
+            }
         }
         finally
         {
@@ -703,6 +1091,13 @@ public sealed class FixSession : IAsyncDisposable
     {
         Interlocked.CompareExchange(ref _disconnectReason, reason, null);
         var previous = Interlocked.Exchange(ref _state, StateClosing);
+        if (previous < StateClosing)
+        {
+            // Once our last Logout is out (or the connection is going) the identity is free for a new Logon,
+            // even while this connection lingers for the peer's close.
+            _options.ReleaseIdentity?.Invoke(this);
+        }
+
         if (previous >= StateClosing && graceful)
         {
             return;
@@ -758,6 +1153,7 @@ public sealed class FixSession : IAsyncDisposable
         _stream.Dispose();
         _socket.Dispose();
         _log.Dispose();
+        (_store as IDisposable)?.Dispose();
         _loggedOn.TrySetException(new FixSessionException(_disconnectReason ?? "closed"));
         _logoutReceived.TrySetResult();
         // Observe the exception so an unawaited logon task does not surface as unobserved.

@@ -31,6 +31,18 @@ public sealed record FixSessionSettings
 
     /// <summary>Called (on the read loop) for every discarded garbled frame; it is also written to the message log.</summary>
     public Action<FixSession, FixFrameError>? OnFrameError { get; init; }
+
+    /// <summary>BeginString (8) of the session: <see cref="FixVersions.Fix44"/> (default) or <see cref="FixVersions.Fix42"/>.</summary>
+    public string BeginString { get; init; } = FixVersions.Fix44;
+
+    /// <summary>Inbound validation; null uses the built-in dictionary for <see cref="BeginString"/>.</summary>
+    public FixDataDictionary? DataDictionary { get; init; }
+
+    /// <summary>
+    /// Largest accepted difference between an inbound SendingTime(52) and our clock (FIX's "SendingTime accuracy");
+    /// default 2 minutes; null disables the check.
+    /// </summary>
+    public TimeSpan? MaxSendingTimeSkew { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Settings for a <see cref="FixAcceptor"/>. Immutable.</summary>
@@ -62,6 +74,64 @@ public sealed record FixAcceptorSettings
 
     /// <summary>Called (on the session's read loop) for every discarded garbled frame.</summary>
     public Action<FixSession, FixFrameError>? OnFrameError { get; init; }
+
+    /// <summary>BeginStrings a Logon may carry; the session then speaks that version. Default FIX.4.4 only.</summary>
+    public IReadOnlySet<string> BeginStrings { get; init; } = new HashSet<string>(StringComparer.Ordinal) { FixVersions.Fix44 };
+
+    /// <summary>Inbound validation per BeginString; versions not listed (or null) use the built-in dictionaries.</summary>
+    public IReadOnlyDictionary<string, FixDataDictionary>? DataDictionaries { get; init; }
+
+    /// <summary>Largest accepted difference between an inbound SendingTime(52) and our clock; default 2 minutes; null disables.</summary>
+    public TimeSpan? MaxSendingTimeSkew { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// What a refused Logon gets (wrong TargetCompID, CompID not allowed, already logged on, bad fields or SendingTime):
+    /// true (default) sends a Logout whose Text says why before disconnecting, which helps a counterparty fix its
+    /// configuration; false just disconnects, as QuickFIX does for sessions it does not know.
+    /// </summary>
+    public bool SendLogoutOnRejectedLogon { get; init; } = true;
+}
+
+/// <summary>Everything a <see cref="FixSession"/> needs, whichever role created it.</summary>
+internal sealed record FixSessionOptions
+{
+    public required FixSessionRole Role { get; init; }
+
+    public required string SenderCompId { get; init; }
+
+    public string? TargetCompId { get; init; }
+
+    public string BeginString { get; init; } = FixVersions.Fix44;
+
+    public IReadOnlySet<string>? AcceptedBeginStrings { get; init; }
+
+    public Func<string, FixDataDictionary> DictionaryFor { get; init; } = FixDataDictionary.ForBeginString;
+
+    public TimeSpan HeartBtInt { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan LogonTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan LogoutTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public string? LogDirectory { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public Func<ISequenceStore>? SequenceStoreFactory { get; init; }
+
+    public IReadOnlySet<string>? AllowedTargetCompIds { get; init; }
+
+    public Action<FixSession, FixFrameError>? OnFrameError { get; init; }
+
+    public TimeSpan? MaxSendingTimeSkew { get; init; }
+
+    public bool SendLogoutOnRejectedLogon { get; init; } = true;
+
+    /// <summary>Acceptor: registers the session's identity; false when another connection already holds it.</summary>
+    public Func<FixSession, bool>? ClaimIdentity { get; init; }
+
+    /// <summary>Acceptor: the session stopped being logged on (closing); its identity may be claimed again.</summary>
+    public Action<FixSession>? ReleaseIdentity { get; init; }
 }
 
 /// <summary>Which side of the TCP connection a session is.</summary>

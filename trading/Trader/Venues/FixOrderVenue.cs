@@ -124,7 +124,7 @@ public sealed class FixOrderVenue : IOrderVenue
         r.ExecType switch
         {
             FixExecType.New => ExecutionKind.New,
-            FixExecType.Trade => ExecutionKind.Trade,
+            FixExecType.Trade or FixExecType.PartialFill or FixExecType.Fill => ExecutionKind.Trade,
             FixExecType.Canceled or FixExecType.Expired => ExecutionKind.Canceled,
             FixExecType.Rejected => ExecutionKind.Rejected,
             _ => throw new FormatException($"{Name}: ExecType(150)='{(char)r.ExecType}' of ExecID {r.ExecId} is not supported."),

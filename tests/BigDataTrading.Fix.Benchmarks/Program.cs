@@ -1,0 +1,23 @@
+using System.Globalization;
+using BigDataTrading.Fix.Benchmarks;
+
+// FIX codec and session benchmarks. Run in Release:
+//   dotnet run -c Release --project tests/BigDataTrading.Fix.Benchmarks -- [--rounds 7] [--messages 200000] [--latency-orders 5000] [--no-latency]
+var rounds = Option("--rounds", 7);
+var messages = Option("--messages", 200_000);
+var latencyOrders = Option("--latency-orders", 5_000);
+#if DEBUG
+Console.WriteLine("warning: Debug build; figures are only meaningful with -c Release");
+#endif
+Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+CodecBenchmark.Run(rounds, messages);
+if (!args.Contains("--no-latency"))
+{
+    await LatencyBenchmark.RunAsync(latencyOrders);
+}
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}

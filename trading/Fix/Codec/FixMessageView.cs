@@ -1,0 +1,154 @@
+using System.Globalization;
+
+namespace BigDataTrading.Fix;
+
+/// <summary>
+/// A reusable, allocation-free parse of one FIX frame over caller-owned bytes: the same checks as
+/// <see cref="FixFrameReader"/> (BeginString prefix, BodyLength, CheckSum, field syntax) and the same typed getters as
+/// <see cref="FixMessage"/>, but the field index lives in this object and is overwritten by the next
+/// <see cref="TryLoad"/>, and nothing is copied. For hot paths (market data, execution reports at rate); use
+/// <see cref="FixMessage"/> when the message must outlive the buffer or cross threads.
+/// </summary>
+/// <remarks>Not thread-safe. Valid only while the loaded bytes are unchanged and until the next <see cref="TryLoad"/>.</remarks>
+public sealed class FixMessageView
+{
+    private FixMessage.Field[] _fields = new FixMessage.Field[32];
+    private ReadOnlyMemory<byte> _raw;
+    private int _count;
+
+    /// <summary>MsgType (35) of the loaded message (a shared constant for common types).</summary>
+    public string MsgType { get; private set; } = string.Empty;
+
+    /// <summary>Number of fields, including 8, 9 and 10.</summary>
+    public int FieldCount => _count;
+
+    /// <summary>MsgSeqNum (34), or 0 when absent or not a number.</summary>
+    public int MsgSeqNum => TryGetInt(FixTag.MsgSeqNum, out var value) ? value : 0;
+
+    /// <summary>
+    /// Loads exactly one complete frame. Returns false with a short reason (a constant string, so failing is
+    /// allocation-free too) when it is not one valid FIX message.
+    /// </summary>
+    public bool TryLoad(ReadOnlyMemory<byte> frame, out string? error)
+    {
+        _count = 0;
+        MsgType = string.Empty;
+        var span = frame.Span;
+        if (FixFraming.TryReadHeader(span, out var bodyLength, out var bodyStart) != HeaderStatus.Ok)
+        {
+            error = "not a FIX frame start";
+            return false;
+        }
+
+        var trailerStart = bodyStart + bodyLength;
+        if (trailerStart + FixFraming.TrailerLength != span.Length || span[trailerStart - 1] != FixFraming.Soh
+            || !FixFraming.TryReadTrailer(span[trailerStart..], out var declared))
+        {
+            error = "BodyLength does not end at the CheckSum field";
+            return false;
+        }
+
+        if (FixFraming.Checksum(span[..trailerStart]) != declared)
+        {
+            error = "CheckSum mismatch";
+            return false;
+        }
+
+        if (!FixMessage.TryIndexNoAlloc(span, ref _fields, out _count))
+        {
+            _count = 0;
+            error = "malformed field";
+            return false;
+        }
+
+        _raw = frame;
+        MsgType = FixMsgType.FromSpan(span.Slice(_fields[2].Offset, _fields[2].Length));
+        error = null;
+        return true;
+    }
+
+    /// <summary>The tag of the field at <paramref name="index"/> (wire order).</summary>
+    public int GetTagAt(int index) => Field(index).Tag;
+
+    /// <summary>The value bytes of the field at <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> GetValueAt(int index)
+    {
+        var field = Field(index);
+        return _raw.Span.Slice(field.Offset, field.Length);
+    }
+
+    /// <summary>True when <paramref name="tag"/> is present.</summary>
+    public bool Contains(int tag) => IndexOf(tag) >= 0;
+
+    /// <summary>The raw value bytes of <paramref name="tag"/> (first occurrence).</summary>
+    public bool TryGetValue(int tag, out ReadOnlySpan<byte> value)
+    {
+        var index = IndexOf(tag);
+        if (index < 0)
+        {
+            value = default;
+            return false;
+        }
+
+        value = _raw.Span.Slice(_fields[index].Offset, _fields[index].Length);
+        return true;
+    }
+
+    /// <summary>Parses an integer field (optional leading '-').</summary>
+    public bool TryGetInt(int tag, out int value)
+    {
+        value = 0;
+        return TryGetValue(tag, out var span) && int.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Parses a decimal (Qty/Price/Amt) field.</summary>
+    public bool TryGetDecimal(int tag, out decimal value)
+    {
+        value = 0;
+        return TryGetValue(tag, out var span)
+            && decimal.TryParse(span, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Reads a single-character field.</summary>
+    public bool TryGetChar(int tag, out char value)
+    {
+        value = default;
+        if (!TryGetValue(tag, out var span) || span.Length != 1)
+        {
+            return false;
+        }
+
+        value = (char)span[0];
+        return true;
+    }
+
+    /// <summary>Parses a UTCTimestamp field.</summary>
+    public bool TryGetTimestamp(int tag, out DateTimeOffset value)
+    {
+        value = default;
+        return TryGetValue(tag, out var span) && FixMessage.TryParseTimestamp(span, out value);
+    }
+
+    /// <summary>An owned, immutable copy of the loaded message.</summary>
+    public FixMessage ToMessage() => FixMessage.Parse(_raw.Span);
+
+    private FixMessage.Field Field(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
+        return _fields[index];
+    }
+
+    private int IndexOf(int tag)
+    {
+        var fields = _fields;
+        for (var i = 0; i < _count; i++)
+        {
+            if (fields[i].Tag == tag)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
