@@ -51,7 +51,7 @@ public sealed class WarehouseConstraintException : Exception
 /// <para>One process at a time may open the file (DuckDB takes a file lock). Thread-safe: calls are serialized on one
 /// connection under a lock.</para>
 /// </remarks>
-public sealed class DuckDbOrderWarehouse : IDisposable
+public sealed class DuckDbOrderWarehouse : IOrderWarehouse
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS orders (
@@ -117,6 +117,9 @@ public sealed class DuckDbOrderWarehouse : IDisposable
 
     /// <summary>Absolute path of the database file.</summary>
     public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    public string Location => DatabasePath;
 
     /// <summary>Records an order intent with its risk decision; idempotent on the client order id.</summary>
     /// <param name="order">The order.</param>

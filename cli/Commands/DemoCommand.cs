@@ -53,7 +53,8 @@ public static class DemoCommand
                 kafka,
                 new TickQualityOptions(),
                 new MovingAverageCrossOptions(),
-                TraderOptions.Default);
+                TraderOptions.Default,
+                config["Warehouse:PostgresConnectionString"]);
             try
             {
                 options.Validate();

@@ -16,6 +16,7 @@ namespace BigDataTrading.Cli.Demo;
 /// <param name="Quality">Tick quality filter limits.</param>
 /// <param name="Strategy">Strategy parameters.</param>
 /// <param name="Trader">Trader settings, including risk limits.</param>
+/// <param name="WarehouseConnectionString">PostgreSQL connection string of the order warehouse, or null for the run's own DuckDB file.</param>
 public sealed record DemoOptions(
     string OutputRoot,
     string? TicksPath,
@@ -26,7 +27,8 @@ public sealed record DemoOptions(
     KafkaOptions Kafka,
     TickQualityOptions Quality,
     MovingAverageCrossOptions Strategy,
-    TraderOptions Trader)
+    TraderOptions Trader,
+    string? WarehouseConnectionString = null)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting and how to fix it.</summary>
     public void Validate()

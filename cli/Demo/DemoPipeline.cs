@@ -52,7 +52,9 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
             clock,
             ct);
         var kafka = stack.Kafka;
-        using var warehouse = new DuckDbOrderWarehouse(warehousePath);
+        using IOrderWarehouse warehouse = options.WarehouseConnectionString is { Length: > 0 } pg
+            ? new PostgresOrderWarehouse(pg)
+            : new DuckDbOrderWarehouse(warehousePath);
         await using var venue = await FixOrderVenue.ConnectAsync(
             new FixVenueOptions("127.0.0.1", stack.Exchange.Port, SenderCompId: "BDT", TargetCompId: stack.Exchange.CompId, LogDirectory: fixLogs),
             clock,
@@ -121,7 +123,7 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         return new DemoReport(
             runDir,
             lakeRoot,
-            warehousePath,
+            warehouse.Location,
             fixLogs,
             source.Description,
             Counters.SourceTicks,

@@ -6,7 +6,7 @@ namespace BigDataTrading.Cli.Demo;
 /// <summary>The outcome of one demo run: what every stage counted and where its outputs are.</summary>
 /// <param name="RunDirectory">The run's own folder.</param>
 /// <param name="LakeRoot">Lake root (Hive-partitioned Parquet).</param>
-/// <param name="WarehousePath">DuckDB file with orders and executions.</param>
+/// <param name="WarehousePath">Where orders and executions were recorded: the run's DuckDB file, or a PostgreSQL server and database.</param>
 /// <param name="FixLogDirectory">FIX message logs of both session ends.</param>
 /// <param name="Source">What was replayed.</param>
 /// <param name="SourceTicks">Ticks read from the source.</param>

@@ -54,7 +54,7 @@ public sealed class TraderService
     private readonly IConsumer<byte[]?, byte[]> _consumer;
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly IOrderVenue _venue;
-    private readonly DuckDbOrderWarehouse _warehouse;
+    private readonly IOrderWarehouse _warehouse;
     private readonly PreTradeRisk _risk;
     private readonly PositionBook _positions = new();
     private readonly PipelineCounters _counters;
@@ -80,7 +80,7 @@ public sealed class TraderService
         IConsumer<byte[]?, byte[]> consumer,
         IProducer<byte[]?, byte[]> producer,
         IOrderVenue venue,
-        DuckDbOrderWarehouse warehouse,
+        IOrderWarehouse warehouse,
         PipelineCounters counters,
         TimeProvider clock)
     {

@@ -11,6 +11,7 @@ using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Infra.Messaging;
 using BigDataTrading.Trading;
 using BigDataTrading.Trading.Risk;
+using BigDataTrading.Tests.Warehouse;
 using BigDataTrading.Trading.Venues;
 using BigDataTrading.Warehouse;
 using Confluent.Kafka;
@@ -19,7 +20,7 @@ using Timestamp = BigDataTrading.Core.Time.Timestamp;
 namespace BigDataTrading.Tests.Trading;
 
 /// <summary>The trader service on real components: embedded Kafka, the FIX exchange simulator over TCP, a DuckDB warehouse.</summary>
-public sealed class TraderServiceTests : IAsyncLifetime
+public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetime, IClassFixture<PostgresFixture>
 {
     private const int Partitions = 2;
     private static readonly Symbol Spy = Symbol.Parse("SPY");
@@ -37,7 +38,14 @@ public sealed class TraderServiceTests : IAsyncLifetime
             CancellationToken.None);
 
     [Fact]
-    public async Task A_replayed_signal_becomes_one_order_and_a_risk_rejection_is_recorded_with_its_reason()
+    public Task A_replayed_signal_becomes_one_order_and_a_risk_rejection_is_recorded_with_its_reason() =>
+        RunScenarioAsync(() => new DuckDbOrderWarehouse(Path.Combine(_dir, "warehouse.duckdb")));
+
+    [PostgresFact]
+    public Task The_same_scenario_records_into_a_PostgreSQL_warehouse() =>
+        RunScenarioAsync(() => new PostgresOrderWarehouse(postgres.CreateDatabase()));
+
+    private async Task RunScenarioAsync(Func<IOrderWarehouse> openWarehouse)
     {
         var buy = new Signal("smax-SPY-1", "smax", Spy, new Timestamp(60_000_000_000), Side.Buy, 100, Price.FromDecimal(100m));
         var tooBig = new Signal("smax-SPY-2", "smax", Spy, new Timestamp(120_000_000_000), Side.Buy, 5_000, Price.FromDecimal(100m));
@@ -51,9 +59,8 @@ public sealed class TraderServiceTests : IAsyncLifetime
             await EndOfStream.WriteAsync(producer, Topics.Signals, Partitions, CancellationToken.None);
         }
 
-        var warehousePath = Path.Combine(_dir, "warehouse.duckdb");
         TraderResult result;
-        using (var warehouse = new DuckDbOrderWarehouse(warehousePath))
+        using (var warehouse = openWarehouse())
         {
             await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
             using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("trader-test", "trader");

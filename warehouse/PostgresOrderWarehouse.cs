@@ -1,0 +1,198 @@
+using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.Orders;
+using Npgsql;
+
+namespace BigDataTrading.Warehouse;
+
+/// <summary>
+/// The order data warehouse on PostgreSQL: the same tables and business rules as <see cref="DuckDbOrderWarehouse"/>
+/// (CHECK constraints, primary keys, a foreign key from executions to orders), for deployments where many readers
+/// (risk, reporting, reconciliation) share one server.
+/// </summary>
+/// <remarks>
+/// Times are <c>timestamptz</c> (microsecond precision: nanoseconds below a microsecond are truncated); prices
+/// <c>numeric(18,8)</c>, exact. Writes are idempotent on natural keys. Thread-safe: every call takes a pooled
+/// connection of its own.
+/// </remarks>
+public sealed class PostgresOrderWarehouse : IOrderWarehouse
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS orders (
+            client_order_id text PRIMARY KEY,
+            signal_id       text NOT NULL,
+            symbol          text NOT NULL,
+            side            text NOT NULL CHECK (side IN ('Buy', 'Sell')),
+            quantity        bigint NOT NULL CHECK (quantity > 0),
+            order_type      text NOT NULL CHECK (order_type IN ('Market', 'Limit')),
+            limit_price     numeric(18,8) CHECK (limit_price > 0),
+            time_in_force   text NOT NULL CHECK (time_in_force IN ('Day', 'GoodTillCancel', 'ImmediateOrCancel', 'FillOrKill')),
+            created_at      timestamptz NOT NULL,
+            status          text NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
+            risk_decision   text NOT NULL CHECK (length(risk_decision) > 0),
+            risk_reason     text,
+            CHECK ((order_type = 'Limit') = (limit_price IS NOT NULL))
+        );
+        CREATE TABLE IF NOT EXISTS executions (
+            execution_id    text PRIMARY KEY,
+            client_order_id text NOT NULL REFERENCES orders (client_order_id),
+            venue_order_id  text NOT NULL,
+            kind            text NOT NULL CHECK (kind IN ('New', 'Trade', 'Canceled', 'Rejected')),
+            status          text NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
+            symbol          text NOT NULL,
+            side            text NOT NULL CHECK (side IN ('Buy', 'Sell')),
+            last_qty        bigint NOT NULL CHECK (last_qty >= 0),
+            last_px         numeric(18,8) NOT NULL CHECK (last_px >= 0),
+            cum_qty         bigint NOT NULL CHECK (cum_qty >= 0),
+            leaves_qty      bigint NOT NULL CHECK (leaves_qty >= 0),
+            transact_time   timestamptz NOT NULL,
+            text            text,
+            CHECK (kind <> 'Trade' OR (last_qty > 0 AND last_px > 0))
+        );
+        CREATE INDEX IF NOT EXISTS executions_by_order ON executions (client_order_id);
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>Connects and creates the tables if missing.</summary>
+    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Username=bdt;Database=dwh</c>.</param>
+    /// <exception cref="NpgsqlException">The server cannot be reached or refused the login.</exception>
+    public PostgresOrderWarehouse(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
+        try
+        {
+            using var command = _dataSource.CreateCommand(Schema);
+            command.ExecuteNonQuery();
+        }
+        catch
+        {
+            _dataSource.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public string Location { get; }
+
+    /// <inheritdoc />
+    public bool RecordOrder(Order order, string riskDecision, string? riskReason, OrderStatus status = OrderStatus.PendingNew)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(riskDecision);
+        return Guard($"order {order.ClientOrderId}", () =>
+        {
+            using var command = _dataSource.CreateCommand(
+                """
+                INSERT INTO orders (client_order_id, signal_id, symbol, side, quantity, order_type, limit_price, time_in_force,
+                                    created_at, status, risk_decision, risk_reason)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                ON CONFLICT (client_order_id) DO NOTHING
+                """);
+            Add(command, order.ClientOrderId.Value, order.SignalId, order.Symbol.Value, order.Side.ToString(), order.Quantity, order.Type.ToString(),
+                order.LimitPrice?.ToDecimal(), order.TimeInForce.ToString(), order.CreatedAt.ToDateTimeOffset(), status.ToString(), riskDecision, riskReason);
+            return command.ExecuteNonQuery() == 1;
+        });
+    }
+
+    /// <inheritdoc />
+    public bool RecordExecution(ExecutionReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Guard($"execution {report.ExecutionId} of order {report.ClientOrderId}", () =>
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var tx = connection.BeginTransaction();
+            using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO executions (execution_id, client_order_id, venue_order_id, kind, status, symbol, side, last_qty, last_px,
+                                        cum_qty, leaves_qty, transact_time, text)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                ON CONFLICT (execution_id) DO NOTHING
+                """,
+                connection,
+                tx);
+            Add(insert, report.ExecutionId, report.ClientOrderId.Value, report.VenueOrderId, report.Kind.ToString(), report.Status.ToString(),
+                report.Symbol.Value, report.Side.ToString(), report.LastQuantity, report.LastPrice.ToDecimal(), report.CumulativeQuantity,
+                report.LeavesQuantity, report.TransactTime.ToDateTimeOffset(), report.Text);
+            var inserted = insert.ExecuteNonQuery() == 1;
+            if (inserted)
+            {
+                using var update = new NpgsqlCommand(
+                    "UPDATE orders SET status = $1 WHERE client_order_id = $2 AND status NOT IN ('Filled', 'Canceled', 'Rejected')",
+                    connection,
+                    tx);
+                Add(update, report.Status.ToString(), report.ClientOrderId.Value);
+                update.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            return inserted;
+        });
+    }
+
+    /// <inheritdoc />
+    public long CountOrders() => Scalar("SELECT count(*) FROM orders");
+
+    /// <inheritdoc />
+    public long CountFills() => Scalar("SELECT count(*) FROM executions WHERE kind = 'Trade'");
+
+    /// <inheritdoc />
+    public OrderStatus? GetOrderStatus(ClientOrderId clientOrderId)
+    {
+        using var command = _dataSource.CreateCommand("SELECT status FROM orders WHERE client_order_id = $1");
+        Add(command, clientOrderId.Value);
+        return command.ExecuteScalar() is string s ? Enum.Parse<OrderStatus>(s) : null;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SymbolFillQuantity> FillQuantityBySymbol()
+    {
+        using var command = _dataSource.CreateCommand(
+            """
+            SELECT symbol,
+                   coalesce(sum(last_qty) FILTER (WHERE side = 'Buy'), 0)::bigint,
+                   coalesce(sum(last_qty) FILTER (WHERE side = 'Sell'), 0)::bigint
+            FROM executions WHERE kind = 'Trade' GROUP BY symbol ORDER BY symbol
+            """);
+        using var reader = command.ExecuteReader();
+        var result = new List<SymbolFillQuantity>();
+        while (reader.Read())
+        {
+            result.Add(new SymbolFillQuantity(Symbol.Parse(reader.GetString(0)), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _dataSource.Dispose();
+
+    private static bool Guard(string what, Func<bool> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.CheckViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.NotNullViolation)
+        {
+            throw new WarehouseConstraintException($"The warehouse refused {what}: {e.MessageText} ({e.ConstraintName})", e);
+        }
+    }
+
+    private long Scalar(string sql)
+    {
+        using var command = _dataSource.CreateCommand(sql);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Add(NpgsqlCommand command, params object?[] values)
+    {
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+    }
+}
