@@ -11,6 +11,8 @@ public static class Program
     {
         var root = new RootCommand("BigDataTrading: market data to lake, stream processing and a FIX trader, on embedded defaults or a cluster.");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(StackCommand.Create());
+        root.Subcommands.Add(ExchangeCommand.Create());
         root.Subcommands.Add(SqlCommand.Create());
         root.Subcommands.Add(CatalogCommand.Create());
         root.Subcommands.Add(HiveCommand.Create());

@@ -6,20 +6,32 @@ using BigDataTrading.Fix;
 namespace BigDataTrading.Exchange;
 
 /// <summary>
-/// A FIX 4.4 exchange for tests and local runs: accepts sessions on 127.0.0.1, validates each NewOrderSingle,
-/// acknowledges it (ExecType=0) and executes it through an <see cref="IOrderMatcher"/> (default: fill in full at
-/// the limit price, or at the reference price for market orders). Invalid orders get ExecType=8 with the reason in
-/// Text. OrderCancelRequests are answered with OrderCancelReject (orders never rest with the default matcher);
-/// other application messages with BusinessMessageReject.
+/// A FIX 4.4 / 4.2 exchange for tests and local runs: accepts sessions on 127.0.0.1, validates each
+/// NewOrderSingle, acknowledges it (ExecType=0) and executes it.
 /// </summary>
 /// <remarks>
-/// Thread-safe: sessions run concurrently; ID counters and statistics use interlocked operations.
-/// Quantities and prices are <see cref="decimal"/> (instrument units; quote currency per unit).
+/// <para>Two kinds of matching. Default: a stateless <see cref="IOrderMatcher"/> (fill in full at the limit price, or
+/// at the reference price for market orders); orders never rest, so OrderCancelRequest and
+/// OrderCancelReplaceRequest get OrderCancelReject. With <see cref="ExchangeSimulatorOptions.ExchangeMatcher"/>
+/// (an order book or paper mode): orders rest, cancel (35=F) and cancel/replace (35=G) work, and a fill is reported
+/// to both parties, each on its own session (a party is a client CompID; reports for a party with no session
+/// logged on are dropped and counted in <see cref="ExchangeStatistics.ReportsUndelivered"/>).</para>
+/// <para>Invalid orders get ExecType=8 with the reason in Text (and OrdRejReason 103 with a stateful matcher);
+/// other application messages get BusinessMessageReject. FIX 4.2 sessions get 4.2 reports (ExecTransType 20=0,
+/// ExecType 1/2 for partial/full fills instead of 4.4's F).</para>
+/// <para>Thread-safe: sessions run concurrently; ID counters and statistics use interlocked operations. With a
+/// stateful matcher every request and its reports are processed one at a time (a gate), so each party receives its
+/// reports in the order the book produced them.</para>
+/// <para>Quantities and prices are <see cref="decimal"/> (instrument units; quote currency per unit).</para>
 /// </remarks>
 public sealed class ExchangeSimulator : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _orderIdsByClOrdId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _logFiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FixSession> _sessionsByParty = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<OrderEvent> _events = [];
+    private IExchangeMatcher? _exchangeMatcher;
     private FixAcceptor? _acceptor;
     private IOrderMatcher _matcher = new FillInFullMatcher(null);
     private TimeProvider _time = TimeProvider.System;
@@ -29,6 +41,10 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     private long _ordersFilled;
     private long _ordersRejected;
     private long _cancelsRejected;
+    private long _executions;
+    private long _ordersCanceled;
+    private long _ordersReplaced;
+    private long _reportsUndelivered;
 
     /// <summary>Prefix of every OrderID and ExecID issued by this run.</summary>
     public string RunId { get; private set; } = string.Empty;
@@ -53,7 +69,16 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         Interlocked.Read(ref _ordersReceived),
         Interlocked.Read(ref _ordersFilled),
         Interlocked.Read(ref _ordersRejected),
-        Interlocked.Read(ref _cancelsRejected));
+        Interlocked.Read(ref _cancelsRejected))
+    {
+        Executions = Interlocked.Read(ref _executions),
+        OrdersCanceled = Interlocked.Read(ref _ordersCanceled),
+        OrdersReplaced = Interlocked.Read(ref _ordersReplaced),
+        ReportsUndelivered = Interlocked.Read(ref _reportsUndelivered),
+    };
+
+    /// <summary>The stateful matcher in use, or null with the default fill-in-full behaviour.</summary>
+    public IExchangeMatcher? ExchangeMatcher => _exchangeMatcher;
 
     /// <summary>The exchange's CompID (same as <see cref="SenderCompId"/>): what clients put in TargetCompID (56).</summary>
     public string CompId => SenderCompId;
@@ -83,6 +108,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
         _time = options.TimeProvider;
         _matcher = options.Matcher ?? new FillInFullMatcher(options.ReferencePrice);
+        _exchangeMatcher = options.ExchangeMatcher;
         SenderCompId = options.SenderCompId;
         RunId = options.RunId ?? string.Create(
             CultureInfo.InvariantCulture,
@@ -95,6 +121,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 AllowedTargetCompIds = options.AllowedClientCompIds,
                 LogDirectory = options.LogDirectory,
                 TimeProvider = options.TimeProvider,
+                BeginStrings = new HashSet<string>(StringComparer.Ordinal) { FixVersions.Fix44, FixVersions.Fix42 },
             },
             new Application(this));
         acceptor.Start();
@@ -113,6 +140,251 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         {
             await _acceptor.DisposeAsync();
         }
+
+        _gate.Dispose();
+    }
+
+    /// <summary>
+    /// Paper mode: feeds replayed trades to the <see cref="IMarketDataMatcher"/> one by one and sends the fills they
+    /// cause; returns the number of trades consumed when the stream ends.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The simulator does not run a market-data matcher.</exception>
+    public async Task<long> ReplayMarketDataAsync(IAsyncEnumerable<MarketTrade> trades, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trades);
+        if (_exchangeMatcher is not IMarketDataMatcher paper)
+        {
+            throw new InvalidOperationException("The simulator runs no market-data matcher (use PaperMatcher).");
+        }
+
+        long count = 0;
+        await foreach (var trade in trades.WithCancellation(cancellationToken))
+        {
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                _events.Clear();
+                paper.OnTrade(trade, _events);
+                await DeliverAsync(false, cancellationToken);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Stateful path: one request at a time through the matcher, then its reports to every party.</summary>
+    private async ValueTask OnMatcherRequestAsync(FixSession session, FixMessage message, IExchangeMatcher matcher, CancellationToken ct)
+    {
+        var owner = session.TargetCompId ?? string.Empty;
+        NewOrderSingle? order = null;
+        OrderCancelRequest? cancel = null;
+        OrderCancelReplaceRequest? replace = null;
+        var error = message.MsgType switch
+        {
+            FixMsgType.NewOrderSingle => NewOrderSingle.TryParse(message, out order, out var e) ? null : e,
+            FixMsgType.OrderCancelRequest => OrderCancelRequest.TryParse(message, out cancel, out var e) ? null : e,
+            _ => OrderCancelReplaceRequest.TryParse(message, out replace, out var e) ? null : e,
+        };
+        if (order is not null || message.MsgType == FixMsgType.NewOrderSingle)
+        {
+            Interlocked.Increment(ref _ordersReceived);
+        }
+
+        if (error is not null)
+        {
+            if (message.MsgType == FixMsgType.NewOrderSingle)
+            {
+                Interlocked.Increment(ref _ordersRejected);
+            }
+
+            await SendSessionRejectAsync(session, message, error, ct);
+            return;
+        }
+
+        await _gate.WaitAsync(ct);
+        try
+        {
+            _events.Clear();
+            if (order is not null)
+            {
+                matcher.Submit(owner, order, _events);
+            }
+            else if (cancel is not null)
+            {
+                matcher.Cancel(owner, cancel, _events);
+            }
+            else
+            {
+                matcher.Replace(owner, replace!, _events);
+            }
+
+            // A client resending after a reconnect (PossDupFlag=Y) must not trade twice; it does not need the
+            // duplicate-ClOrdID reject either.
+            await DeliverAsync(message.IsPossDup, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sends <see cref="_events"/> to their parties (caller holds the gate).</summary>
+    private async ValueTask DeliverAsync(bool possDup, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var e in _events)
+        {
+            if (possDup && e.Reason == OrderRejectReason.DuplicateClOrdId)
+            {
+                continue;
+            }
+
+            Count(e);
+            if (!_sessionsByParty.TryGetValue(e.Owner, out var target) || !target.IsLoggedOn)
+            {
+                Interlocked.Increment(ref _reportsUndelivered);
+                continue;
+            }
+
+            try
+            {
+                await target.SendAsync(ToFix(e, target.BeginString, now), ct);
+            }
+            catch (Exception ex) when (ex is FixSessionException or ObjectDisposedException or IOException or InvalidOperationException)
+            {
+                // The other party's connection died under us: its report is lost, the requester's are not.
+                Interlocked.Increment(ref _reportsUndelivered);
+            }
+        }
+    }
+
+    private void Count(in OrderEvent e)
+    {
+        switch (e.Kind)
+        {
+            case OrderEventKind.Rejected:
+                Interlocked.Increment(ref _ordersRejected);
+                break;
+            case OrderEventKind.Trade:
+                Interlocked.Increment(ref _executions);
+                if (e.OrdStatus == FixOrdStatus.Filled)
+                {
+                    Interlocked.Increment(ref _ordersFilled);
+                }
+
+                break;
+            case OrderEventKind.Canceled:
+                Interlocked.Increment(ref _ordersCanceled);
+                break;
+            case OrderEventKind.Replaced:
+                Interlocked.Increment(ref _ordersReplaced);
+                break;
+            case OrderEventKind.CancelRejected:
+                Interlocked.Increment(ref _cancelsRejected);
+                break;
+        }
+    }
+
+    private FixMessageBuilder ToFix(in OrderEvent e, string beginString, DateTimeOffset now)
+    {
+        var orderId = e.OrderId == 0 ? "NONE" : RunId + "-O" + e.OrderId.ToString(CultureInfo.InvariantCulture);
+        if (e.Kind == OrderEventKind.CancelRejected)
+        {
+            var reject = new FixMessageBuilder(FixMsgType.OrderCancelReject)
+                .Set(FixTag.OrderId, orderId)
+                .Set(FixTag.ClOrdId, e.ClOrdId)
+                .Set(FixTag.OrigClOrdId, e.OrigClOrdId ?? "NONE")
+                .Set(FixTag.OrdStatus, (char)e.OrdStatus)
+                .Set(FixTag.CxlRejResponseTo, e.IsReplaceResponse ? '2' : '1')
+                .Set(FixTag.CxlRejReason, e.Reason.ToCxlRejReason());
+            return e.Text is { Length: > 0 } text ? reject.Set(FixTag.Text, text) : reject;
+        }
+
+        var fix42 = beginString == FixVersions.Fix42;
+        var execType = e.Kind switch
+        {
+            OrderEventKind.New => FixExecType.New,
+            OrderEventKind.Trade when fix42 => e.OrdStatus == FixOrdStatus.Filled ? FixExecType.Fill : FixExecType.PartialFill,
+            OrderEventKind.Trade => FixExecType.Trade,
+            OrderEventKind.Canceled => FixExecType.Canceled,
+            OrderEventKind.Replaced => ExecTypeReplaced,
+            _ => FixExecType.Rejected,
+        };
+        var builder = new ExecutionReport
+        {
+            OrderId = orderId,
+            ClOrdId = e.ClOrdId,
+            ExecId = NextExecId(),
+            ExecType = execType,
+            OrdStatus = e.OrdStatus,
+            Symbol = e.Symbol,
+            Side = e.Side,
+            OrderQty = e.OrderQty,
+            Price = e.Price,
+            LastQty = e.LastQty,
+            LastPx = e.LastPx,
+            LeavesQty = e.LeavesQty,
+            CumQty = e.CumQty,
+            AvgPx = e.AvgPx,
+            TransactTime = now,
+            Text = e.Text,
+        }.ToBuilder();
+        builder.Set(FixTag.OrdType, (char)e.OrdType);
+        if (e.OrigClOrdId is { } orig)
+        {
+            builder.Set(FixTag.OrigClOrdId, orig);
+        }
+
+        if (e.Kind == OrderEventKind.Rejected)
+        {
+            builder.Set(OrdRejReasonTag, e.Reason.ToOrdRejReason());
+        }
+
+        if (fix42)
+        {
+            builder.Set(FixTag.ExecTransType, '0');
+        }
+
+        return builder;
+    }
+
+    /// <summary>OrdRejReason (103); not among the FIX engine's tag constants.</summary>
+    private const int OrdRejReasonTag = 103;
+
+    /// <summary>ExecType 5 = Replace (FIX 4.2 and 4.4); not among the engine's <see cref="FixExecType"/> members.</summary>
+    private const FixExecType ExecTypeReplaced = (FixExecType)'5';
+
+    private string NextExecId() => RunId + "-E" + Interlocked.Increment(ref _nextExecId).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Sends an ExecutionReport in the session's FIX version (4.2 wants ExecTransType and ExecType 1/2 for fills).</summary>
+    private static Task SendReportAsync(FixSession session, ExecutionReport report, CancellationToken ct)
+    {
+        if (session.BeginString != FixVersions.Fix42)
+        {
+            return session.SendAsync(report, ct);
+        }
+
+        var fix42 = report.ExecType == FixExecType.Trade
+            ? report with { ExecType = report.OrdStatus == FixOrdStatus.Filled ? FixExecType.Fill : FixExecType.PartialFill }
+            : report;
+        return session.SendAsync(fix42.ToBuilder().Set(FixTag.ExecTransType, '0'), ct);
+    }
+
+    private static Task SendSessionRejectAsync(FixSession session, FixMessage message, string decodeError, CancellationToken ct)
+    {
+        // Without the required fields there is no well-formed ExecutionReport to send: refuse at session level.
+        var reject = new FixMessageBuilder(FixMsgType.Reject)
+            .Set(FixTag.RefSeqNum, message.MsgSeqNum)
+            .Set(FixTag.RefMsgType, message.MsgType)
+            .Set(FixTag.SessionRejectReason, decodeError.Contains("missing", StringComparison.Ordinal) ? 1 : 6)
+            .Set(FixTag.Text, decodeError);
+        return session.SendAsync(reject, ct);
     }
 
     private async ValueTask OnNewOrderAsync(FixSession session, FixMessage message, CancellationToken ct)
@@ -126,14 +398,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         Interlocked.Increment(ref _ordersReceived);
         if (!NewOrderSingle.TryParse(message, out var order, out var decodeError))
         {
-            // Without the required fields there is no well-formed ExecutionReport to send: refuse at session level.
             Interlocked.Increment(ref _ordersRejected);
-            var reject = new FixMessageBuilder(FixMsgType.Reject)
-                .Set(FixTag.RefSeqNum, message.MsgSeqNum)
-                .Set(FixTag.RefMsgType, message.MsgType)
-                .Set(FixTag.SessionRejectReason, decodeError.Contains("missing", StringComparison.Ordinal) ? 1 : 6)
-                .Set(FixTag.Text, decodeError);
-            await session.SendAsync(reject, ct);
+            await SendSessionRejectAsync(session, message, decodeError, ct);
             return;
         }
 
@@ -144,13 +410,13 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         if (reason is not null)
         {
             Interlocked.Increment(ref _ordersRejected);
-            await session.SendAsync(Report(order, "NONE", FixExecType.Rejected, FixOrdStatus.Rejected, now) with { LeavesQty = 0, Text = reason }, ct);
+            await SendReportAsync(session, Report(order, "NONE", FixExecType.Rejected, FixOrdStatus.Rejected, now) with { LeavesQty = 0, Text = reason }, ct);
             return;
         }
 
         var orderId = RunId + "-O" + Interlocked.Increment(ref _nextOrderId).ToString(CultureInfo.InvariantCulture);
         _orderIdsByClOrdId[order.ClOrdId] = orderId;
-        await session.SendAsync(Report(order, orderId, FixExecType.New, FixOrdStatus.New, now), ct);
+        await SendReportAsync(session, Report(order, orderId, FixExecType.New, FixOrdStatus.New, now), ct);
 
         decimal cum = 0, notional = 0;
         foreach (var fill in match!.Fills)
@@ -158,7 +424,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             cum += fill.Quantity;
             notional += fill.Quantity * fill.Price;
             var leaves = order.OrderQty - cum;
-            await session.SendAsync(
+            await SendReportAsync(
+                session,
                 Report(order, orderId, FixExecType.Trade, leaves == 0 ? FixOrdStatus.Filled : FixOrdStatus.PartiallyFilled, _time.GetUtcNow()) with
                 {
                     LastQty = fill.Quantity,
@@ -177,7 +444,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         else if (order.TimeInForce is FixTimeInForce.ImmediateOrCancel or FixTimeInForce.FillOrKill)
         {
             // Whatever did not execute immediately is canceled for IOC/FOK.
-            await session.SendAsync(
+            await SendReportAsync(
+                session,
                 Report(order, orderId, FixExecType.Canceled, FixOrdStatus.Canceled, _time.GetUtcNow()) with
                 {
                     CumQty = cum,
@@ -188,7 +456,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         }
     }
 
-    private async ValueTask OnCancelRequestAsync(FixSession session, FixMessage message, CancellationToken ct)
+    private async ValueTask OnCancelRequestAsync(FixSession session, FixMessage message, bool replace, CancellationToken ct)
     {
         Interlocked.Increment(ref _cancelsRejected);
         var origClOrdId = message.GetString(FixTag.OrigClOrdId) ?? "NONE";
@@ -199,7 +467,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             .Set(FixTag.ClOrdId, message.GetString(FixTag.ClOrdId) ?? "NONE")
             .Set(FixTag.OrigClOrdId, origClOrdId)
             .Set(FixTag.OrdStatus, known ? (char)FixOrdStatus.Filled : (char)FixOrdStatus.Rejected)
-            .Set(FixTag.CxlRejResponseTo, '1')
+            .Set(FixTag.CxlRejResponseTo, replace ? '2' : '1')
             .Set(FixTag.CxlRejReason, known ? 0 : 1)
             .Set(FixTag.Text, known ? "order already filled" : "unknown order");
         await session.SendAsync(reject, ct);
@@ -256,8 +524,11 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     {
         public ValueTask OnMessageAsync(FixSession session, FixMessage message, CancellationToken cancellationToken) => message.MsgType switch
         {
+            FixMsgType.NewOrderSingle or FixMsgType.OrderCancelRequest or OrderCancelReplaceRequest.Type when owner._exchangeMatcher is { } matcher
+                => owner.OnMatcherRequestAsync(session, message, matcher, cancellationToken),
             FixMsgType.NewOrderSingle => owner.OnNewOrderAsync(session, message, cancellationToken),
-            FixMsgType.OrderCancelRequest => owner.OnCancelRequestAsync(session, message, cancellationToken),
+            FixMsgType.OrderCancelRequest => owner.OnCancelRequestAsync(session, message, replace: false, cancellationToken),
+            OrderCancelReplaceRequest.Type => owner.OnCancelRequestAsync(session, message, replace: true, cancellationToken),
             // A client refusing one of our messages needs no answer.
             FixMsgType.Reject or FixMsgType.BusinessMessageReject => ValueTask.CompletedTask,
             _ => new ValueTask(session.SendAsync(
@@ -274,6 +545,20 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             if (session.LogFilePath is { } path)
             {
                 owner._logFiles.TryAdd(path, 0);
+            }
+
+            // The party is the client's CompID: fills of its resting orders go to its latest session.
+            if (session.TargetCompId is { } party)
+            {
+                owner._sessionsByParty[party] = session;
+            }
+        }
+
+        public void OnSessionClosed(FixSession session)
+        {
+            if (session.TargetCompId is { } party)
+            {
+                owner._sessionsByParty.TryRemove(new KeyValuePair<string, FixSession>(party, session));
             }
         }
     }

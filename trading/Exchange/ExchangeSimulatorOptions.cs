@@ -27,8 +27,15 @@ public sealed record ExchangeSimulatorOptions
     /// Used by the default <see cref="FillInFullMatcher"/>; must be thread-safe.</summary>
     public Func<string, decimal?>? ReferencePrice { get; init; }
 
-    /// <summary>Replaces the default fill-in-full behaviour (e.g. with an order book). Must be thread-safe.</summary>
+    /// <summary>Replaces the default fill-in-full behaviour with another stateless matcher. Must be thread-safe.</summary>
     public IOrderMatcher? Matcher { get; init; }
+
+    /// <summary>
+    /// A stateful matcher (<see cref="OrderBookMatcher"/>, <see cref="PaperMatcher"/>): orders rest, cancel and
+    /// cancel/replace work, fills reach every party involved. Takes precedence over <see cref="Matcher"/>.
+    /// Null (default) keeps the fill-in-full behaviour.
+    /// </summary>
+    public IExchangeMatcher? ExchangeMatcher { get; init; }
 
     /// <summary>Prefix of OrderIDs/ExecIDs; default derived from the start time plus a random suffix.</summary>
     public string? RunId { get; init; }
@@ -39,4 +46,17 @@ public sealed record ExchangeSimulatorOptions
 /// <param name="OrdersFilled">Orders filled completely.</param>
 /// <param name="OrdersRejected">Orders refused (ExecType=8 or session Reject for undecodable orders).</param>
 /// <param name="CancelsRejected">OrderCancelRequests answered with OrderCancelReject.</param>
-public sealed record ExchangeStatistics(long OrdersReceived, long OrdersFilled, long OrdersRejected, long CancelsRejected);
+public sealed record ExchangeStatistics(long OrdersReceived, long OrdersFilled, long OrdersRejected, long CancelsRejected)
+{
+    /// <summary>Fills reported (one per party per match), with a stateful matcher.</summary>
+    public long Executions { get; init; }
+
+    /// <summary>Orders canceled on request or because their unfilled rest could not rest (IOC, market).</summary>
+    public long OrdersCanceled { get; init; }
+
+    /// <summary>Successful cancel/replace requests.</summary>
+    public long OrdersReplaced { get; init; }
+
+    /// <summary>Reports that could not be sent because their party had no session logged on (they are dropped).</summary>
+    public long ReportsUndelivered { get; init; }
+}
