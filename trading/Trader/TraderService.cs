@@ -8,6 +8,7 @@ using BigDataTrading.Core.Signals;
 using BigDataTrading.Core.Time;
 using BigDataTrading.Core.Wire;
 using BigDataTrading.Infra.Messaging;
+using BigDataTrading.Trading.Control;
 using BigDataTrading.Trading.Orders;
 using BigDataTrading.Trading.Positions;
 using BigDataTrading.Trading.Risk;
@@ -82,9 +83,12 @@ public sealed class TraderService
         IOrderVenue venue,
         IOrderWarehouse warehouse,
         PipelineCounters counters,
-        TimeProvider clock)
+        TimeProvider clock,
+        KillSwitch? killSwitch = null)
     {
         options.Validate();
+        KillSwitch = killSwitch ?? new KillSwitch(clock);
+        KillSwitch.Engaged += CancelOpenOrders;
         _options = options;
         _consumer = consumer;
         _producer = producer;
@@ -97,6 +101,25 @@ public sealed class TraderService
 
     /// <summary>Current positions (thread-safe).</summary>
     public PositionBook Positions => _positions;
+
+    /// <summary>The emergency stop: engaging it cancels every open order and refuses new ones.</summary>
+    public KillSwitch KillSwitch { get; }
+
+    /// <summary>A consistent snapshot for the control endpoint's <c>GET /status</c>.</summary>
+    public object Status()
+    {
+        lock (_gate)
+        {
+            return new
+            {
+                killSwitch = KillSwitch.State,
+                openOrders = _open.Keys.Order(StringComparer.Ordinal).ToList(),
+                positions = _positions.Snapshot(),
+                signals = _signals,
+                ordersSent = _sent,
+            };
+        }
+    }
 
     /// <summary>
     /// Consumes signals and bars until an end-of-stream marker has been seen on every one of the
@@ -179,20 +202,7 @@ public sealed class TraderService
         }
 
         var order = ToOrder(signal);
-        RiskDecision decision;
-        lock (_gate)
-        {
-            var exposure = _positions.QuantityOf(order.Symbol) + _open.Values.Where(o => o.Symbol == order.Symbol).Sum(o => o.Side.Sign() * o.Quantity);
-            decision = _risk.Check(order, exposure, MarketPrice(signal));
-            if (decision.IsAccepted)
-            {
-                _open.Add(order.ClientOrderId.Value, order);
-            }
-            else
-            {
-                _riskRejected[decision.Reason] = _riskRejected.GetValueOrDefault(decision.Reason) + 1;
-            }
-        }
+        var decision = Decide(order, signal);
 
         // Journal the intent before it leaves: the warehouse row exists before the venue can answer.
         _warehouse.RecordOrder(order, decision.IsAccepted ? "Accepted" : "Rejected", decision.Message, decision.IsAccepted ? OrderStatus.PendingNew : OrderStatus.Rejected);
@@ -218,6 +228,45 @@ public sealed class TraderService
         _marks.TryGetValue(signal.Symbol, out var mark) && mark.Time.UnixNanoseconds >= signal.Time.UnixNanoseconds - (long)_options.MarkStaleness.TotalNanoseconds
             ? mark.Price
             : signal.ReferencePrice;
+
+    /// <summary>Kill switch first, then the risk limits; an accepted order joins the open orders in the same lock.</summary>
+    private RiskDecision Decide(Order order, Signal signal)
+    {
+        lock (_gate)
+        {
+            var decision = KillSwitch.State is { Engaged: true } stop
+                ? new RiskDecision(RiskRejectReason.KillSwitch, $"KillSwitch: engaged by {stop.ChangedBy}: {stop.Reason}")
+                : _risk.Check(order, Exposure(order.Symbol), MarketPrice(signal));
+            if (decision.IsAccepted)
+            {
+                _open.Add(order.ClientOrderId.Value, order);
+            }
+            else
+            {
+                _riskRejected[decision.Reason] = _riskRejected.GetValueOrDefault(decision.Reason) + 1;
+            }
+
+            return decision;
+        }
+    }
+
+    /// <summary>Filled position plus what every open order of the symbol would add if it filled.</summary>
+    private long Exposure(Symbol symbol) =>
+        _positions.QuantityOf(symbol) + _open.Values.Where(o => o.Symbol == symbol).Sum(o => o.Side.Sign() * o.Quantity);
+
+    private void CancelOpenOrders(KillSwitchState state)
+    {
+        List<Order> open;
+        lock (_gate)
+        {
+            open = [.. _open.Values];
+        }
+
+        foreach (var order in open)
+        {
+            _venue.CancelAsync(order, CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
 
     private Order ToOrder(Signal signal)
     {

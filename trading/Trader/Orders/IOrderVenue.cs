@@ -20,6 +20,12 @@ public interface IOrderVenue : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The venue is not connected.</exception>
     Task SendAsync(Order order, CancellationToken ct);
 
+    /// <summary>
+    /// Asks the venue to cancel what is left of an order. Thread-safe. The outcome arrives on <see cref="Executions"/>
+    /// (a Canceled report for the order, or nothing if it filled first).
+    /// </summary>
+    Task CancelAsync(Order order, CancellationToken ct);
+
     /// <summary>Ends the session cleanly (e.g. FIX Logout) once no more orders will be sent.</summary>
     Task CloseAsync(CancellationToken ct);
 }

@@ -50,6 +50,9 @@ public enum RiskRejectReason
 
     /// <summary>No market price is known for the symbol, so the collar cannot be checked.</summary>
     NoMarketPrice,
+
+    /// <summary>The kill switch is engaged: no new orders until an operator releases it.</summary>
+    KillSwitch,
 }
 
 /// <summary>The outcome of a risk check: accepted, or rejected with a reason code and a human-readable explanation.</summary>

@@ -30,9 +30,12 @@ public sealed class FixOrderVenue : IOrderVenue
     private readonly SymbolCache _symbols = new();
     private readonly Task _pump;
 
-    private FixOrderVenue(FixInitiator session, string name)
+    private readonly TimeProvider _clock;
+
+    private FixOrderVenue(FixInitiator session, string name, TimeProvider clock)
     {
         _session = session;
+        _clock = clock;
         Name = name;
         _pump = Task.Run(PumpAsync);
     }
@@ -57,7 +60,7 @@ public sealed class FixOrderVenue : IOrderVenue
             TimeProvider = clock,
         };
         var session = await FixInitiator.ConnectAsync(options.Host, options.Port, settings, ct);
-        return new FixOrderVenue(session, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}");
+        return new FixOrderVenue(session, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}", clock);
     }
 
     /// <inheritdoc />
@@ -75,6 +78,23 @@ public sealed class FixOrderVenue : IOrderVenue
                 TimeInForce = (FixTimeInForce)(char)('0' + (int)order.TimeInForce),
             },
             ct);
+
+    /// <inheritdoc />
+    public Task CancelAsync(Order order, CancellationToken ct) =>
+        _session.SendAsync(
+            new OrderCancelRequest
+            {
+                OrigClOrdId = order.ClientOrderId.Value,
+                ClOrdId = CancelRequestId(order.ClientOrderId),
+                Symbol = order.Symbol.Value,
+                Side = order.Side == Side.Buy ? FixSide.Buy : FixSide.Sell,
+                TransactTime = _clock.GetUtcNow(),
+                OrderQty = order.Quantity,
+            },
+            ct);
+
+    /// <summary>The ClOrdID of the request cancelling an order: the order's id with a <c>~C</c> suffix.</summary>
+    public static string CancelRequestId(ClientOrderId order) => order.Value + "~C";
 
     /// <inheritdoc />
     public async Task CloseAsync(CancellationToken ct)
@@ -104,6 +124,13 @@ public sealed class FixOrderVenue : IOrderVenue
                 if (!FixExecutionReport.TryParse(message, out var report, out var error))
                 {
                     throw new FormatException($"{Name}: unreadable ExecutionReport: {error}");
+                }
+
+                // A report answering a cancel request names the request in ClOrdID(11) and the order in
+                // OrigClOrdID(41): the trader tracks orders, so report it under the order's id.
+                if (message.TryGetString(FixTag.OrigClOrdId, out var original))
+                {
+                    report = report with { ClOrdId = original };
                 }
 
                 await _executions.Writer.WriteAsync(ToDomain(report));
