@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(StackCommand.Create());
         root.Subcommands.Add(ExchangeCommand.Create());
+        root.Subcommands.Add(CqlCommand.Create());
         root.Subcommands.Add(SqlCommand.Create());
         root.Subcommands.Add(CatalogCommand.Create());
         root.Subcommands.Add(HiveCommand.Create());

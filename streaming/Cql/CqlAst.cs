@@ -1,0 +1,217 @@
+using System.Collections.Immutable;
+
+namespace BigDataTrading.Streaming.Cql;
+
+/// <summary>A place in CQL source text: 1-based line and column (columns count UTF-16 characters; a tab is one).</summary>
+/// <param name="Line">1-based line.</param>
+/// <param name="Column">1-based column.</param>
+public readonly record struct CqlPosition(int Line, int Column)
+{
+    /// <summary><c>line:column</c>.</summary>
+    public override string ToString() => $"{Line}:{Column}";
+}
+
+/// <summary>A parsed CQL script: its statements in source order. Immutable and thread-safe, as is every AST node.</summary>
+/// <param name="Statements">The statements.</param>
+public sealed record CqlScript(ImmutableArray<CqlStatement> Statements);
+
+/// <summary>Base of every CQL statement.</summary>
+/// <param name="Position">Where the statement starts.</param>
+/// <param name="Name">The name the statement defines.</param>
+public abstract record CqlStatement(CqlPosition Position, string Name)
+{
+    /// <summary>A short description of the statement's kind, e.g. <c>CREATE STREAM</c>.</summary>
+    public abstract string Kind { get; }
+}
+
+/// <summary>A declared column of a stream.</summary>
+/// <param name="Name">Column name (case-insensitive).</param>
+/// <param name="Type">Declared type.</param>
+/// <param name="Position">Where the column is declared.</param>
+public sealed record CqlColumnDefinition(string Name, CqlType Type, CqlPosition Position);
+
+/// <summary>A <c>WITH (name='value')</c> property.</summary>
+/// <param name="Name">Property name, lower-cased.</param>
+/// <param name="Value">The string value.</param>
+/// <param name="Position">Where the property is written.</param>
+public sealed record CqlProperty(string Name, string Value, CqlPosition Position);
+
+/// <summary><c>CREATE STREAM name (col type, ...) WITH (topic='...', key='...', timestamp='...')</c>.</summary>
+/// <param name="Position">Where the statement starts.</param>
+/// <param name="Name">Stream name.</param>
+/// <param name="Columns">Declared columns.</param>
+/// <param name="Properties">The WITH properties.</param>
+public sealed record CreateStreamStatement(CqlPosition Position, string Name, ImmutableArray<CqlColumnDefinition> Columns, ImmutableArray<CqlProperty> Properties)
+    : CqlStatement(Position, Name)
+{
+    /// <inheritdoc />
+    public override string Kind => "CREATE STREAM";
+
+    /// <summary>The value of a WITH property, or null.</summary>
+    public string? Property(string name) =>
+        Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+}
+
+/// <summary>Whether a windowed query emits once per window (when the watermark passes its end) or on every update.</summary>
+public enum CqlEmitMode
+{
+    /// <summary>One row per window and key, when the watermark passes the window's end (the default).</summary>
+    Final,
+
+    /// <summary>One row per window and key on every event that updates it.</summary>
+    Changes,
+}
+
+/// <summary><c>CREATE [CONTINUOUS] VIEW|QUERY name AS SELECT ...</c>.</summary>
+/// <param name="Position">Where the statement starts.</param>
+/// <param name="Name">Query name.</param>
+/// <param name="IsView">True for VIEW, false for QUERY.</param>
+/// <param name="Select">The query.</param>
+public sealed record CreateQueryStatement(CqlPosition Position, string Name, bool IsView, CqlSelect Select) : CqlStatement(Position, Name)
+{
+    /// <inheritdoc />
+    public override string Kind => IsView ? "CREATE VIEW" : "CREATE QUERY";
+}
+
+/// <summary>A SELECT.</summary>
+/// <param name="Items">Projected items (a single <see cref="CqlStar"/> for <c>*</c>).</param>
+/// <param name="From">Source stream name.</param>
+/// <param name="FromPosition">Where the source name is written.</param>
+/// <param name="Where">Filter, or null.</param>
+/// <param name="GroupBy">Grouping expressions (without the window).</param>
+/// <param name="Window">Window, or null.</param>
+/// <param name="Having">Filter on groups, or null.</param>
+/// <param name="Emit">Emit mode (<see cref="CqlEmitMode.Final"/> unless written).</param>
+/// <param name="EmitWritten">True when an EMIT clause was written.</param>
+/// <param name="Into">Target topic of <c>INTO '...'</c>, or null.</param>
+public sealed record CqlSelect(
+    ImmutableArray<CqlSelectItem> Items,
+    string From,
+    CqlPosition FromPosition,
+    CqlExpr? Where,
+    ImmutableArray<CqlExpr> GroupBy,
+    CqlWindow? Window,
+    CqlExpr? Having,
+    CqlEmitMode Emit,
+    bool EmitWritten,
+    string? Into);
+
+/// <summary>One projected item.</summary>
+/// <param name="Expr">The expression.</param>
+/// <param name="Alias">The <c>AS</c> name, or null.</param>
+public sealed record CqlSelectItem(CqlExpr Expr, string? Alias);
+
+/// <summary>Kinds of window.</summary>
+public enum CqlWindowKind
+{
+    /// <summary>Fixed-size, non-overlapping, aligned to the epoch.</summary>
+    Tumbling,
+
+    /// <summary>Fixed-size, overlapping, starting every advance (aligned to the epoch).</summary>
+    Hopping,
+
+    /// <summary>Per key: events closer than the gap belong to one session.</summary>
+    Session,
+}
+
+/// <summary>A window clause; durations in nanoseconds.</summary>
+/// <param name="Kind">Window kind.</param>
+/// <param name="SizeNanos">Size (tumbling, hopping) or gap (session), in nanoseconds.</param>
+/// <param name="AdvanceNanos">Advance of a hopping window (equals the size for tumbling, 0 for session).</param>
+/// <param name="AllowedLatenessNanos">Allowed lateness from <c>ALLOWED LATENESS</c>/<c>GRACE PERIOD</c>, or null when not written.</param>
+/// <param name="Position">Where the window is written.</param>
+public sealed record CqlWindow(CqlWindowKind Kind, long SizeNanos, long AdvanceNanos, long? AllowedLatenessNanos, CqlPosition Position);
+
+/// <summary>Base of every expression.</summary>
+/// <param name="Position">Where the expression starts.</param>
+public abstract record CqlExpr(CqlPosition Position);
+
+/// <summary>A literal. <paramref name="Value"/> is a <see cref="long"/>, <see cref="decimal"/>, <see cref="string"/> or <see cref="bool"/>.</summary>
+/// <param name="Position">Where it is written.</param>
+/// <param name="Value">The value.</param>
+public sealed record CqlLiteral(CqlPosition Position, object Value) : CqlExpr(Position);
+
+/// <summary>A column reference (or a pseudo-column such as <c>window_start</c>).</summary>
+/// <param name="Position">Where it is written.</param>
+/// <param name="Name">Column name as written.</param>
+public sealed record CqlColumnRef(CqlPosition Position, string Name) : CqlExpr(Position);
+
+/// <summary><c>*</c> in a select list or in <c>count(*)</c>.</summary>
+/// <param name="Position">Where it is written.</param>
+public sealed record CqlStar(CqlPosition Position) : CqlExpr(Position);
+
+/// <summary>Binary operators.</summary>
+public enum CqlBinaryOp
+{
+    /// <summary>+</summary>
+    Add,
+    /// <summary>-</summary>
+    Subtract,
+    /// <summary>*</summary>
+    Multiply,
+    /// <summary>/ (always DOUBLE)</summary>
+    Divide,
+    /// <summary>=</summary>
+    Equal,
+    /// <summary>&lt;&gt; or !=</summary>
+    NotEqual,
+    /// <summary>&lt;</summary>
+    Less,
+    /// <summary>&lt;=</summary>
+    LessOrEqual,
+    /// <summary>&gt;</summary>
+    Greater,
+    /// <summary>&gt;=</summary>
+    GreaterOrEqual,
+    /// <summary>AND</summary>
+    And,
+    /// <summary>OR</summary>
+    Or,
+}
+
+/// <summary>A binary operation.</summary>
+/// <param name="Position">Where the operator is written.</param>
+/// <param name="Op">Operator.</param>
+/// <param name="Left">Left operand.</param>
+/// <param name="Right">Right operand.</param>
+public sealed record CqlBinary(CqlPosition Position, CqlBinaryOp Op, CqlExpr Left, CqlExpr Right) : CqlExpr(Position);
+
+/// <summary>Unary operators.</summary>
+public enum CqlUnaryOp
+{
+    /// <summary>Arithmetic negation.</summary>
+    Negate,
+    /// <summary>NOT</summary>
+    Not,
+}
+
+/// <summary>A unary operation.</summary>
+/// <param name="Position">Where the operator is written.</param>
+/// <param name="Op">Operator.</param>
+/// <param name="Operand">Operand.</param>
+public sealed record CqlUnary(CqlPosition Position, CqlUnaryOp Op, CqlExpr Operand) : CqlExpr(Position);
+
+/// <summary>A function call; aggregates are function calls whose name is an aggregate.</summary>
+/// <param name="Position">Where the name is written.</param>
+/// <param name="Name">Lower-cased function name.</param>
+/// <param name="Arguments">Arguments (a single <see cref="CqlStar"/> for <c>count(*)</c>).</param>
+public sealed record CqlCall(CqlPosition Position, string Name, ImmutableArray<CqlExpr> Arguments) : CqlExpr(Position);
+
+/// <summary>Value types of CQL.</summary>
+public enum CqlType
+{
+    /// <summary>64-bit signed integer.</summary>
+    BigInt,
+    /// <summary>64-bit IEEE float.</summary>
+    Double,
+    /// <summary>Fixed-point price, int64 count of 10^-8 (exact; see <c>Price</c>).</summary>
+    Price,
+    /// <summary>Text (ordinal comparison).</summary>
+    String,
+    /// <summary>One character (the exchange code).</summary>
+    Char,
+    /// <summary>Unix nanoseconds, UTC.</summary>
+    Timestamp,
+    /// <summary>True or false.</summary>
+    Boolean,
+}

@@ -1,0 +1,844 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq.Expressions;
+using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
+
+namespace BigDataTrading.Streaming.Cql;
+
+internal delegate bool TickPredicate(in TradeTick tick);
+
+internal delegate void TickProjector(in TradeTick tick, long[] longs, string?[] strings);
+
+internal delegate void AggregateUpdater(in TradeTick tick, long[] l, double[] d, Int128[] w, int lb, int db, int wb);
+
+internal delegate bool GroupProjector(long[] l, double[] d, Int128[] w, int lb, int db, int wb, string key, long windowStart, long windowEnd, long[] longs, string?[] strings);
+
+internal enum AggregateKind
+{
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    First,
+    Last,
+    Vwap,
+    StdDev,
+}
+
+/// <summary>One aggregate's place in a window slot: offsets into the slot's long, double and Int128 parts (−1 when unused).</summary>
+internal sealed record AggregateSlot(AggregateKind Kind, CqlType ArgType, int L, int D, int W);
+
+/// <summary>The plan of a windowed aggregate: the compiled delegates and the slot layout.</summary>
+internal sealed record AggregatePlan(
+    CqlWindow Window,
+    long AllowedLatenessNanos,
+    CqlEmitMode Emit,
+    bool GroupByKey,
+    TickPredicate? Where,
+    AggregateUpdater Update,
+    GroupProjector Project,
+    ImmutableArray<AggregateSlot> Aggregates,
+    long[] InitialLongs,
+    double[] InitialDoubles,
+    int WideCount);
+
+/// <summary>
+/// Binds, type-checks and compiles queries into delegates (System.Linq.Expressions, compiled once per query): the WHERE
+/// predicate, the per-event aggregate update of one window slot, and the projection + HAVING of a closed window. No AST
+/// is interpreted per event. Type rules: BIGINT, PRICE (exact, 10^-8), DOUBLE; PRICE ± PRICE and PRICE compared with a
+/// literal stay exact, other mixed arithmetic is DOUBLE, and '/' is always DOUBLE (no integer division, no
+/// divide-by-zero fault on the hot path). Stateless; thread-safe.
+/// </summary>
+internal static class CqlCompiler
+{
+    /// <summary>Window slot layout: [0] event count, [1] earliest event time, [2] latest event time.</summary>
+    internal const int CountOffset = 0;
+    internal const int MinTimeOffset = 1;
+    internal const int MaxTimeOffset = 2;
+    private const int FixedLongs = 3;
+
+    private static readonly string[] s_aggregateNames = ["count", "sum", "avg", "min", "max", "first", "last", "vwap", "stddev"];
+
+    /// <summary>The fields of <see cref="TradeTick"/> a stream may declare, with their CQL types.</summary>
+    internal static readonly ImmutableDictionary<string, CqlType> TradeColumns = new Dictionary<string, CqlType>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["symbol"] = CqlType.String,
+        ["time"] = CqlType.Timestamp,
+        ["price"] = CqlType.Price,
+        ["size"] = CqlType.BigInt,
+        ["sequence"] = CqlType.BigInt,
+        ["exchange"] = CqlType.Char,
+    }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+
+    internal static void ValidateStream(CreateStreamStatement stream)
+    {
+        foreach (var column in stream.Columns)
+        {
+            if (!TradeColumns.TryGetValue(column.Name, out var type))
+            {
+                throw new CqlException(column.Position, $"column '{column.Name}' is not a field of the trade stream",
+                    "trade streams have symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR" + CqlParser.Suggest(column.Name, TradeColumns.Keys));
+            }
+
+            if (type != column.Type)
+            {
+                throw new CqlException(column.Position, $"column '{column.Name}' is {Name(column.Type)} here but {Name(type)} in trade events", $"declare it as {column.Name} {Name(type)}");
+            }
+        }
+
+        foreach (var property in stream.Properties)
+        {
+            switch (property.Name)
+            {
+                case "topic" or "format" or "partitions":
+                    break;
+                case "key" when !string.Equals(property.Value, "symbol", StringComparison.OrdinalIgnoreCase):
+                    throw new CqlException(property.Position, $"key '{property.Value}' is not supported", "trade streams are keyed by symbol: key='symbol'");
+                case "timestamp" when !string.Equals(property.Value, "time", StringComparison.OrdinalIgnoreCase):
+                    throw new CqlException(property.Position, $"timestamp '{property.Value}' is not supported", "event time of trade streams is the time column: timestamp='time'");
+                case "key" or "timestamp":
+                    if (!stream.Columns.Any(c => string.Equals(c.Name, property.Value, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        throw new CqlException(property.Position, $"{property.Name} column '{property.Value}' is not declared", $"add {property.Value} {Name(TradeColumns[property.Value])} to the column list");
+                    }
+
+                    break;
+                default:
+                    throw new CqlException(property.Position, $"unknown property '{property.Name}'", "streams accept topic, key, timestamp, format and partitions" + CqlParser.Suggest(property.Name, ["topic", "key", "timestamp", "format", "partitions"]));
+            }
+        }
+    }
+
+    internal static string Name(CqlType type) => type switch
+    {
+        CqlType.BigInt => "BIGINT",
+        CqlType.Double => "DOUBLE",
+        CqlType.Price => "PRICE",
+        CqlType.String => "STRING",
+        CqlType.Char => "CHAR",
+        CqlType.Timestamp => "TIMESTAMP",
+        _ => "BOOLEAN",
+    };
+
+    internal static bool IsAggregateQuery(CqlSelect select) =>
+        select.Window is not null || select.GroupBy.Length > 0 || select.Items.Any(i => ContainsAggregate(i.Expr));
+
+    internal static (TickPredicate? Where, TickProjector Project, ImmutableArray<CqlColumn> Columns) CompileStateless(CqlSelect select, CreateStreamStatement stream)
+    {
+        if (select.Having is not null)
+        {
+            throw new CqlException(select.Having.Position, "HAVING needs GROUP BY or a WINDOW", "filter single events with WHERE");
+        }
+
+        if (select.EmitWritten && select.Emit == CqlEmitMode.Final)
+        {
+            throw new CqlException(select.FromPosition, "EMIT FINAL needs a WINDOW", "a query without a window emits every matching event (EMIT CHANGES)");
+        }
+
+        var scope = new Scope(stream, grouped: false);
+        var where = CompileWhere(select, scope);
+        var longs = Expression.Parameter(typeof(long[]), "longs");
+        var strings = Expression.Parameter(typeof(string?[]), "strings");
+        var columns = ImmutableArray.CreateBuilder<CqlColumn>();
+        var body = new List<Expression>();
+        foreach (var item in select.Items)
+        {
+            if (item.Expr is CqlStar)
+            {
+                foreach (var column in stream.Columns)
+                {
+                    var typed = scope.Compile(new CqlColumnRef(item.Expr.Position, column.Name));
+                    body.Add(Store(typed, columns.Count, longs, strings));
+                    columns.Add(new CqlColumn(column.Name, typed.Type));
+                }
+
+                continue;
+            }
+
+            var value = scope.Compile(item.Expr);
+            body.Add(Store(value, columns.Count, longs, strings));
+            columns.Add(new CqlColumn(item.Alias ?? Text(item.Expr), value.Type));
+        }
+
+        CheckUniqueNames(select, columns);
+        body.Add(Expression.Empty());
+        var project = Expression.Lambda<TickProjector>(Expression.Block(body), scope.Tick, longs, strings).Compile();
+        return (where, project, columns.ToImmutable());
+    }
+
+    internal static (AggregatePlan Plan, ImmutableArray<CqlColumn> Columns) CompileAggregate(CqlSelect select, CreateStreamStatement stream, long defaultLatenessNanos)
+    {
+        if (select.Window is null)
+        {
+            var at = select.GroupBy.FirstOrDefault()?.Position ?? select.Items.Select(i => FindAggregate(i.Expr)).First(c => c is not null)!.Position;
+            throw new CqlException(at, "aggregates and GROUP BY need a WINDOW (state would otherwise grow without bound)", "add e.g. WINDOW TUMBLING(1 MINUTE)");
+        }
+
+        var groupByKey = false;
+        foreach (var g in select.GroupBy)
+        {
+            if (g is not CqlColumnRef column || !string.Equals(column.Name, "symbol", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CqlException(g.Position, $"cannot GROUP BY {Text(g)}", "group by the stream's key column: GROUP BY symbol (other keys are not supported yet)");
+            }
+
+            if (!stream.Columns.Any(c => string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new CqlException(g.Position, $"stream '{stream.Name}' does not declare the column symbol", "add symbol STRING to CREATE STREAM");
+            }
+
+            if (groupByKey)
+            {
+                throw new CqlException(g.Position, "symbol is grouped twice", "remove the repeated GROUP BY item");
+            }
+
+            groupByKey = true;
+        }
+
+        var tickScope = new Scope(stream, grouped: false);
+        var where = CompileWhere(select, tickScope);
+        var group = new Scope(stream, grouped: true) { Tick = tickScope.Tick, GroupByKey = groupByKey };
+        var longs = Expression.Parameter(typeof(long[]), "longs");
+        var strings = Expression.Parameter(typeof(string?[]), "strings");
+        var columns = ImmutableArray.CreateBuilder<CqlColumn>();
+        var stores = new List<Expression>();
+        foreach (var item in select.Items)
+        {
+            if (item.Expr is CqlStar star)
+            {
+                throw new CqlException(star.Position, "SELECT * is not allowed in an aggregate query", "list the key and the aggregates, e.g. SELECT symbol, count(*) AS trades");
+            }
+
+            var value = group.Compile(item.Expr);
+            stores.Add(Store(value, columns.Count, longs, strings));
+            columns.Add(new CqlColumn(item.Alias ?? Text(item.Expr), value.Type));
+        }
+
+        CheckUniqueNames(select, columns);
+        Expression having = Expression.Constant(true);
+        if (select.Having is not null)
+        {
+            var h = group.Compile(select.Having);
+            if (h.Type != CqlType.Boolean)
+            {
+                throw new CqlException(select.Having.Position, $"HAVING must be a condition, not {Name(h.Type)}", "compare something, e.g. HAVING count(*) > 10");
+            }
+
+            having = h.Expr;
+        }
+
+        // Projection runs only when HAVING holds: `if (!having) return false; stores...; return true;`
+        var ret = Expression.Label(typeof(bool));
+        var projectBody = new List<Expression>
+        {
+            Expression.IfThen(Expression.Not(having), Expression.Return(ret, Expression.Constant(false))),
+        };
+        projectBody.AddRange(stores);
+        projectBody.Add(Expression.Label(ret, Expression.Constant(true)));
+        var project = Expression.Lambda<GroupProjector>(Expression.Block(projectBody), group.L, group.D, group.W, group.Lb, group.Db, group.Wb, group.Key, group.WindowStart, group.WindowEnd, longs, strings).Compile();
+
+        var update = BuildUpdate(group);
+        var initialLongs = new long[group.LongCount];
+        var initialDoubles = new double[group.DoubleCount];
+        initialLongs[MinTimeOffset] = long.MaxValue;
+        initialLongs[MaxTimeOffset] = long.MinValue;
+        foreach (var a in group.Aggregates)
+        {
+            switch (a.Slot.Kind)
+            {
+                case AggregateKind.Min when a.Slot.L >= 0:
+                    initialLongs[a.Slot.L] = long.MaxValue;
+                    break;
+                case AggregateKind.Max when a.Slot.L >= 0:
+                    initialLongs[a.Slot.L] = long.MinValue;
+                    break;
+                case AggregateKind.Min:
+                    initialDoubles[a.Slot.D] = double.PositiveInfinity;
+                    break;
+                case AggregateKind.Max:
+                    initialDoubles[a.Slot.D] = double.NegativeInfinity;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var plan = new AggregatePlan(
+            select.Window,
+            select.Window.AllowedLatenessNanos ?? defaultLatenessNanos,
+            select.Emit,
+            groupByKey,
+            where,
+            update,
+            project,
+            [.. group.Aggregates.Select(a => a.Slot)],
+            initialLongs,
+            initialDoubles,
+            group.WideCount);
+        return (plan, columns.ToImmutable());
+    }
+
+    private static TickPredicate? CompileWhere(CqlSelect select, Scope scope)
+    {
+        if (select.Where is null)
+        {
+            return null;
+        }
+
+        var where = scope.Compile(select.Where);
+        if (where.Type != CqlType.Boolean)
+        {
+            throw new CqlException(select.Where.Position, $"WHERE must be a condition, not {Name(where.Type)}", "compare something, e.g. WHERE size >= 100");
+        }
+
+        return Expression.Lambda<TickPredicate>(where.Expr, scope.Tick).Compile();
+    }
+
+    /// <summary>Builds the per-event update of one window slot from the aggregates' argument expressions.</summary>
+    private static AggregateUpdater BuildUpdate(Scope g)
+    {
+        var body = new List<Expression>();
+        var n = Expression.Variable(typeof(long), "n");
+        var time = Expression.Variable(typeof(long), "time");
+        var isFirst = Expression.Variable(typeof(bool), "isFirst");
+        var isLast = Expression.Variable(typeof(bool), "isLast");
+        Expression LAt(int offset) => Expression.ArrayAccess(g.L, Expression.Add(g.Lb, Expression.Constant(offset)));
+        Expression DAt(int offset) => Expression.ArrayAccess(g.D, Expression.Add(g.Db, Expression.Constant(offset)));
+        Expression WAt(int offset) => Expression.ArrayAccess(g.W, Expression.Add(g.Wb, Expression.Constant(offset)));
+
+        body.Add(Expression.Assign(n, Expression.PreIncrementAssign(LAt(CountOffset))));
+        body.Add(Expression.Assign(time, Expression.Property(Expression.Property(g.Tick, nameof(TradeTick.Time)), "UnixNanoseconds")));
+        body.Add(Expression.Assign(isFirst, Expression.LessThan(time, LAt(MinTimeOffset))));
+        body.Add(Expression.IfThen(isFirst, Expression.Assign(LAt(MinTimeOffset), time)));
+
+        // Ties keep the later arrival as "last", as a bar's close does.
+        body.Add(Expression.Assign(isLast, Expression.GreaterThanOrEqual(time, LAt(MaxTimeOffset))));
+        body.Add(Expression.IfThen(isLast, Expression.Assign(LAt(MaxTimeOffset), time)));
+        foreach (var (slot, arg0, arg1) in g.Aggregates)
+        {
+            var wide = arg0 is { } a0 && a0.Type == CqlType.Price && slot.W >= 0;
+            Expression Target() => slot.L >= 0 && slot.Kind != AggregateKind.Vwap ? LAt(slot.L) : DAt(slot.D);
+            Expression Value() => slot.L >= 0 && slot.Kind != AggregateKind.Vwap ? arg0!.Value.Expr : ToDouble(arg0!.Value).Expr;
+            switch (slot.Kind)
+            {
+                case AggregateKind.Count:
+                    break;
+                case AggregateKind.Sum or AggregateKind.Avg when wide:
+                    body.Add(Expression.Assign(WAt(slot.W), Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.AddWide), null, WAt(slot.W), arg0!.Value.Expr)));
+                    break;
+                case AggregateKind.Sum or AggregateKind.Avg:
+                    body.Add(Expression.AddAssign(Target(), Value()));
+                    break;
+                case AggregateKind.Min:
+                    body.Add(Expression.Assign(Target(), Expression.Call(typeof(Math), nameof(Math.Min), null, Target(), Value())));
+                    break;
+                case AggregateKind.Max:
+                    body.Add(Expression.Assign(Target(), Expression.Call(typeof(Math), nameof(Math.Max), null, Target(), Value())));
+                    break;
+                case AggregateKind.First:
+                    body.Add(Expression.IfThen(isFirst, Expression.Assign(Target(), Value())));
+                    break;
+                case AggregateKind.Last:
+                    body.Add(Expression.IfThen(isLast, Expression.Assign(Target(), Value())));
+                    break;
+                case AggregateKind.Vwap:
+                    body.Add(Expression.Assign(WAt(slot.W), Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.AddProduct), null, WAt(slot.W), arg0!.Value.Expr, arg1!.Value.Expr)));
+                    body.Add(Expression.AddAssign(LAt(slot.L), arg1!.Value.Expr));
+                    break;
+                case AggregateKind.StdDev:
+                    // Welford: delta = x − mean; mean += delta / n; M2 += delta · (x − mean).
+                    var x = Expression.Variable(typeof(double), "x");
+                    var delta = Expression.Variable(typeof(double), "delta");
+                    body.Add(Expression.Block(
+                        [x, delta],
+                        Expression.Assign(x, ToDouble(arg0!.Value).Expr),
+                        Expression.Assign(delta, Expression.Subtract(x, DAt(slot.D))),
+                        Expression.AddAssign(DAt(slot.D), Expression.Divide(delta, Expression.Convert(n, typeof(double)))),
+                        Expression.AddAssign(DAt(slot.D + 1), Expression.Multiply(delta, Expression.Subtract(x, DAt(slot.D))))));
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unhandled aggregate {slot.Kind}.");
+            }
+        }
+
+        body.Add(Expression.Empty());
+        return Expression.Lambda<AggregateUpdater>(Expression.Block([n, time, isFirst, isLast], body), g.Tick, g.L, g.D, g.W, g.Lb, g.Db, g.Wb).Compile();
+    }
+
+    private static BinaryExpression Store(Typed value, int ordinal, ParameterExpression longs, ParameterExpression strings)
+    {
+        var index = Expression.Constant(ordinal);
+        return value.Type switch
+        {
+            CqlType.String => Expression.Assign(Expression.ArrayAccess(strings, index), value.Expr),
+            CqlType.Double => Expression.Assign(Expression.ArrayAccess(longs, index), Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.DoubleBits), null, value.Expr)),
+            CqlType.Boolean => Expression.Assign(Expression.ArrayAccess(longs, index), Expression.Condition(value.Expr, Expression.Constant(1L), Expression.Constant(0L))),
+            _ => Expression.Assign(Expression.ArrayAccess(longs, index), value.Expr),
+        };
+    }
+
+    private static void CheckUniqueNames(CqlSelect select, ImmutableArray<CqlColumn>.Builder columns)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(columns[i].Name, columns[j].Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    var at = select.Items.Length > i ? select.Items[i].Expr.Position : select.FromPosition;
+                    throw new CqlException(at, $"output column '{columns[i].Name}' appears twice", "give one of them another name with AS");
+                }
+            }
+        }
+    }
+
+    private static bool ContainsAggregate(CqlExpr e) => FindAggregate(e) is not null;
+
+    private static CqlCall? FindAggregate(CqlExpr e) => e switch
+    {
+        CqlCall c when s_aggregateNames.Contains(c.Name) => c,
+        CqlCall c => c.Arguments.Select(FindAggregate).FirstOrDefault(x => x is not null),
+        CqlBinary b => FindAggregate(b.Left) ?? FindAggregate(b.Right),
+        CqlUnary u => FindAggregate(u.Operand),
+        _ => null,
+    };
+
+    /// <summary>Canonical text of an expression: the default column name and the key that shares equal aggregates.</summary>
+    internal static string Text(CqlExpr e) => e switch
+    {
+        CqlLiteral { Value: string s } => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'",
+        CqlLiteral { Value: bool b } => b ? "TRUE" : "FALSE",
+        CqlLiteral l => Convert.ToString(l.Value, CultureInfo.InvariantCulture)!,
+        CqlColumnRef c => c.Name.ToLowerInvariant(),
+        CqlStar => "*",
+        CqlCall c => c.Name + "(" + string.Join(", ", c.Arguments.Select(Text)) + ")",
+        CqlUnary { Op: CqlUnaryOp.Not } u => "NOT " + Text(u.Operand),
+        CqlUnary u => "-" + Text(u.Operand),
+        CqlBinary b => "(" + Text(b.Left) + " " + OperatorText(b.Op) + " " + Text(b.Right) + ")",
+        _ => e.ToString(),
+    };
+
+    private static string OperatorText(CqlBinaryOp op) => op switch
+    {
+        CqlBinaryOp.Add => "+",
+        CqlBinaryOp.Subtract => "-",
+        CqlBinaryOp.Multiply => "*",
+        CqlBinaryOp.Divide => "/",
+        CqlBinaryOp.Equal => "=",
+        CqlBinaryOp.NotEqual => "<>",
+        CqlBinaryOp.Less => "<",
+        CqlBinaryOp.LessOrEqual => "<=",
+        CqlBinaryOp.Greater => ">",
+        CqlBinaryOp.GreaterOrEqual => ">=",
+        CqlBinaryOp.And => "AND",
+        _ => "OR",
+    };
+
+    /// <summary>A compiled sub-expression: CLR type is long for BIGINT, PRICE (raw), TIMESTAMP and CHAR; double; string; bool.</summary>
+    private readonly record struct Typed(Expression Expr, CqlType Type, object? Literal = null);
+
+    private static Typed ToDouble(Typed x) => x.Type switch
+    {
+        CqlType.Double => x,
+        CqlType.Price => new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.PriceToDouble), null, x.Expr), CqlType.Double),
+        _ => new(Expression.Convert(x.Expr, typeof(double)), CqlType.Double),
+    };
+
+    private static bool IsNumeric(CqlType t) => t is CqlType.BigInt or CqlType.Double or CqlType.Price;
+
+    /// <summary>A numeric literal converted exactly to raw price units, or null when it is not a numeric literal.</summary>
+    private static Typed? AsPriceLiteral(Typed x, CqlPosition at)
+    {
+        decimal value;
+        switch (x.Literal)
+        {
+            case long l:
+                value = l;
+                break;
+            case decimal d:
+                value = d;
+                break;
+            default:
+                return null;
+        }
+
+        try
+        {
+            return new Typed(Expression.Constant(Price.FromDecimal(value).Raw), CqlType.Price, x.Literal);
+        }
+        catch (OverflowException)
+        {
+            throw new CqlException(at, $"{value.ToString(CultureInfo.InvariantCulture)} is out of the PRICE range", "prices are at most ±92,233,720,368.54775807");
+        }
+    }
+
+    private sealed class Scope
+    {
+        private readonly CreateStreamStatement _stream;
+        private readonly bool _grouped;
+        private readonly Dictionary<string, int> _aggregateIndex = new(StringComparer.Ordinal);
+
+        public Scope(CreateStreamStatement stream, bool grouped)
+        {
+            _stream = stream;
+            _grouped = grouped;
+        }
+
+        public ParameterExpression Tick { get; init; } = Expression.Parameter(typeof(TradeTick).MakeByRefType(), "tick");
+
+        public bool GroupByKey { get; init; }
+
+        public ParameterExpression L { get; } = Expression.Parameter(typeof(long[]), "l");
+
+        public ParameterExpression D { get; } = Expression.Parameter(typeof(double[]), "d");
+
+        public ParameterExpression W { get; } = Expression.Parameter(typeof(Int128[]), "w");
+
+        public ParameterExpression Lb { get; } = Expression.Parameter(typeof(int), "lb");
+
+        public ParameterExpression Db { get; } = Expression.Parameter(typeof(int), "db");
+
+        public ParameterExpression Wb { get; } = Expression.Parameter(typeof(int), "wb");
+
+        public ParameterExpression Key { get; } = Expression.Parameter(typeof(string), "key");
+
+        public ParameterExpression WindowStart { get; } = Expression.Parameter(typeof(long), "windowStart");
+
+        public ParameterExpression WindowEnd { get; } = Expression.Parameter(typeof(long), "windowEnd");
+
+        public List<(AggregateSlot Slot, Typed? Arg0, Typed? Arg1)> Aggregates { get; } = [];
+
+        public int LongCount { get; private set; } = FixedLongs;
+
+        public int DoubleCount { get; private set; }
+
+        public int WideCount { get; private set; }
+
+        public Typed Compile(CqlExpr e) => e switch
+        {
+            CqlLiteral { Value: long l } => new(Expression.Constant(l), CqlType.BigInt, l),
+            CqlLiteral { Value: decimal d } => new(Expression.Constant((double)d), CqlType.Double, d),
+            CqlLiteral { Value: string s } => new(Expression.Constant(string.Intern(s)), CqlType.String, s),
+            CqlLiteral { Value: bool b } => new(Expression.Constant(b), CqlType.Boolean, b),
+            CqlColumnRef c => Column(c),
+            CqlStar s => throw new CqlException(s.Position, "'*' is only allowed as the whole select list or in count(*)", "name the columns"),
+            CqlCall c => Call(c),
+            CqlUnary u => Unary(u),
+            CqlBinary b => Binary(b),
+            _ => throw new CqlException(e.Position, "unsupported expression", null),
+        };
+
+        private Typed Column(CqlColumnRef c)
+        {
+            if (_grouped)
+            {
+                if (string.Equals(c.Name, "window_start", StringComparison.OrdinalIgnoreCase))
+                {
+                    return new(WindowStart, CqlType.Timestamp);
+                }
+
+                if (string.Equals(c.Name, "window_end", StringComparison.OrdinalIgnoreCase))
+                {
+                    return new(WindowEnd, CqlType.Timestamp);
+                }
+
+                if (GroupByKey && string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase))
+                {
+                    return new(Key, CqlType.String);
+                }
+
+                throw new CqlException(c.Position, $"column '{c.Name}' is neither grouped nor inside an aggregate",
+                    GroupByKey || !string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase)
+                        ? $"wrap it in an aggregate, e.g. last({c.Name}), or use window_start/window_end"
+                        : "add GROUP BY symbol");
+            }
+
+            var declared = _stream.Columns.FirstOrDefault(d => string.Equals(d.Name, c.Name, StringComparison.OrdinalIgnoreCase));
+            if (declared is null)
+            {
+                var hint = c.Name.StartsWith("window_", StringComparison.OrdinalIgnoreCase)
+                    ? $"{c.Name} exists only in the SELECT and HAVING of a windowed query"
+                    : $"stream '{_stream.Name}' has columns {string.Join(", ", _stream.Columns.Select(d => d.Name))}" + CqlParser.Suggest(c.Name, _stream.Columns.Select(d => d.Name));
+                throw new CqlException(c.Position, $"unknown column '{c.Name}'", hint);
+            }
+
+            Expression value = declared.Name.ToLowerInvariant() switch
+            {
+                "symbol" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Symbol)), nameof(Symbol.Value)),
+                "time" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Time)), "UnixNanoseconds"),
+                "price" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Price)), nameof(Price.Raw)),
+                "size" => Expression.Property(Tick, nameof(TradeTick.Size)),
+                "sequence" => Expression.Property(Tick, nameof(TradeTick.Sequence)),
+                _ => Expression.Convert(Expression.Property(Tick, nameof(TradeTick.Exchange)), typeof(long)),
+            };
+            return new(value, declared.Type);
+        }
+
+        private Typed Call(CqlCall c)
+        {
+            var kind = c.Name switch
+            {
+                "count" => AggregateKind.Count,
+                "sum" => AggregateKind.Sum,
+                "avg" => AggregateKind.Avg,
+                "min" => AggregateKind.Min,
+                "max" => AggregateKind.Max,
+                "first" => AggregateKind.First,
+                "last" => AggregateKind.Last,
+                "vwap" => AggregateKind.Vwap,
+                "stddev" => AggregateKind.StdDev,
+                _ => throw new CqlException(c.Position, $"unknown function '{c.Name}'", "functions are the aggregates " + string.Join(", ", s_aggregateNames) + CqlParser.Suggest(c.Name, s_aggregateNames)),
+            };
+            if (!_grouped)
+            {
+                throw new CqlException(c.Position, $"aggregate {c.Name}() is not allowed here", "aggregates go in the SELECT or HAVING of a windowed query; filter groups with HAVING, not WHERE");
+            }
+
+            var expected = kind switch { AggregateKind.Vwap => 2, _ => 1 };
+            if (c.Arguments.Length != expected)
+            {
+                throw new CqlException(c.Position, $"{c.Name}() takes {expected} argument{(expected == 1 ? string.Empty : "s")}, not {c.Arguments.Length}",
+                    kind == AggregateKind.Vwap ? "write vwap(price, size)" : $"write {c.Name}(column)");
+            }
+
+            if (c.Arguments[0] is CqlStar && kind != AggregateKind.Count)
+            {
+                throw new CqlException(c.Arguments[0].Position, $"{c.Name}(*) is not defined", $"only count(*) takes '*'; write {c.Name}(column)");
+            }
+
+            var text = Text(c);
+            if (!_aggregateIndex.TryGetValue(text, out var index))
+            {
+                index = Register(c, kind);
+                _aggregateIndex[text] = index;
+            }
+
+            return Read(Aggregates[index].Slot);
+        }
+
+        private int Register(CqlCall c, AggregateKind kind)
+        {
+            // Arguments are per-event expressions: compile them in the tick scope sharing this scope's tick parameter.
+            var tick = new Scope(_stream, grouped: false) { Tick = Tick };
+            Typed? arg0 = c.Arguments[0] is CqlStar ? null : tick.Compile(c.Arguments[0]);
+            Typed? arg1 = c.Arguments.Length > 1 ? tick.Compile(c.Arguments[1]) : null;
+            var type = arg0?.Type ?? CqlType.BigInt;
+            if (kind is AggregateKind.Sum or AggregateKind.Avg or AggregateKind.StdDev && !IsNumeric(type))
+            {
+                throw new CqlException(c.Arguments[0].Position, $"{c.Name}() needs a number, not {Name(type)}", "pass a BIGINT, PRICE or DOUBLE expression");
+            }
+
+            if (kind is AggregateKind.Min or AggregateKind.Max or AggregateKind.First or AggregateKind.Last && type is CqlType.String or CqlType.Boolean)
+            {
+                throw new CqlException(c.Arguments[0].Position, $"{c.Name}() of {Name(type)} is not supported", "pass a number, a price, a timestamp or a char");
+            }
+
+            if (kind == AggregateKind.Vwap && (type != CqlType.Price || arg1!.Value.Type != CqlType.BigInt))
+            {
+                throw new CqlException(c.Position, $"vwap() needs (PRICE, BIGINT), not ({Name(type)}, {Name(arg1!.Value.Type)})", "write vwap(price, size)");
+            }
+
+            int l = -1, d = -1, w = -1;
+            switch (kind)
+            {
+                case AggregateKind.Count:
+                    l = CountOffset;
+                    break;
+                case AggregateKind.Sum or AggregateKind.Avg when type == CqlType.Price:
+                    w = WideCount++;
+                    break;
+                case AggregateKind.StdDev:
+                    d = DoubleCount;
+                    DoubleCount += 2;
+                    break;
+                case AggregateKind.Vwap:
+                    w = WideCount++;
+                    l = LongCount++;
+                    break;
+                default:
+                    if (type == CqlType.Double)
+                    {
+                        d = DoubleCount++;
+                    }
+                    else
+                    {
+                        l = LongCount++;
+                    }
+
+                    break;
+            }
+
+            Aggregates.Add((new AggregateSlot(kind, type, l, d, w), arg0, arg1));
+            return Aggregates.Count - 1;
+        }
+
+        private Typed Read(AggregateSlot slot)
+        {
+            Expression LAt(int offset) => Expression.ArrayAccess(L, Expression.Add(Lb, Expression.Constant(offset)));
+            Expression DAt(int offset) => Expression.ArrayAccess(D, Expression.Add(Db, Expression.Constant(offset)));
+            Expression WAt(int offset) => Expression.ArrayAccess(W, Expression.Add(Wb, Expression.Constant(offset)));
+            var count = Expression.Convert(LAt(CountOffset), typeof(double));
+            switch (slot.Kind)
+            {
+                case AggregateKind.Count:
+                    return new(LAt(CountOffset), CqlType.BigInt);
+                case AggregateKind.Sum when slot.W >= 0:
+                    return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.WideToLong), null, WAt(slot.W)), CqlType.Price);
+                case AggregateKind.Avg when slot.W >= 0:
+                    var wideSum = Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.WideToDouble), null, WAt(slot.W));
+                    return new(Expression.Divide(Expression.Divide(wideSum, count), Expression.Constant((double)Price.Scale)), CqlType.Double);
+                case AggregateKind.Avg when slot.D >= 0:
+                    return new(Expression.Divide(DAt(slot.D), count), CqlType.Double);
+                case AggregateKind.Avg:
+                    return new(Expression.Divide(Expression.Convert(LAt(slot.L), typeof(double)), count), CqlType.Double);
+                case AggregateKind.Vwap:
+                    return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.Vwap), null, WAt(slot.W), LAt(slot.L)), CqlType.Price);
+                case AggregateKind.StdDev:
+                    return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.StdDev), null, LAt(CountOffset), DAt(slot.D + 1)), CqlType.Double);
+                default:
+                    return slot.D >= 0 ? new(DAt(slot.D), CqlType.Double) : new(LAt(slot.L), slot.ArgType);
+            }
+        }
+
+        private Typed Unary(CqlUnary u)
+        {
+            var operand = Compile(u.Operand);
+            if (u.Op == CqlUnaryOp.Not)
+            {
+                return operand.Type == CqlType.Boolean
+                    ? new(Expression.Not(operand.Expr), CqlType.Boolean)
+                    : throw new CqlException(u.Position, $"NOT needs a condition, not {Name(operand.Type)}", "write NOT (a = b)");
+            }
+
+            if (!IsNumeric(operand.Type))
+            {
+                throw new CqlException(u.Position, $"cannot negate {Name(operand.Type)}", "'-' applies to BIGINT, PRICE and DOUBLE");
+            }
+
+            var literal = operand.Literal switch { long l => (object)(-l), decimal d => -d, _ => null };
+            return new(Expression.Negate(operand.Expr), operand.Type, literal);
+        }
+
+        private Typed Binary(CqlBinary b)
+        {
+            var left = Compile(b.Left);
+            var right = Compile(b.Right);
+            switch (b.Op)
+            {
+                case CqlBinaryOp.And or CqlBinaryOp.Or:
+                    if (left.Type != CqlType.Boolean || right.Type != CqlType.Boolean)
+                    {
+                        throw new CqlException(b.Position, $"{OperatorText(b.Op)} needs conditions on both sides, not {Name(left.Type)} and {Name(right.Type)}", "compare values, e.g. price > 100 AND size >= 100");
+                    }
+
+                    return new(b.Op == CqlBinaryOp.And ? Expression.AndAlso(left.Expr, right.Expr) : Expression.OrElse(left.Expr, right.Expr), CqlType.Boolean);
+                case CqlBinaryOp.Add or CqlBinaryOp.Subtract or CqlBinaryOp.Multiply or CqlBinaryOp.Divide:
+                    return Arithmetic(b, left, right);
+                default:
+                    return Comparison(b, left, right);
+            }
+        }
+
+        private static Typed Arithmetic(CqlBinary b, Typed left, Typed right)
+        {
+            if (!IsNumeric(left.Type) || !IsNumeric(right.Type))
+            {
+                throw new CqlException(b.Position, $"cannot apply '{OperatorText(b.Op)}' to {Name(left.Type)} and {Name(right.Type)}", "arithmetic works on BIGINT, PRICE and DOUBLE");
+            }
+
+            Expression Make(Expression x, Expression y) => b.Op switch
+            {
+                CqlBinaryOp.Add => Expression.Add(x, y),
+                CqlBinaryOp.Subtract => Expression.Subtract(x, y),
+                CqlBinaryOp.Multiply => Expression.Multiply(x, y),
+                _ => Expression.Divide(x, y),
+            };
+
+            if (b.Op != CqlBinaryOp.Divide)
+            {
+                if (left.Type == CqlType.BigInt && right.Type == CqlType.BigInt)
+                {
+                    return new(Make(left.Expr, right.Expr), CqlType.BigInt);
+                }
+
+                // PRICE ± PRICE (or ± a literal) stays exact in raw units.
+                if (b.Op != CqlBinaryOp.Multiply && (left.Type == CqlType.Price || right.Type == CqlType.Price))
+                {
+                    var l = left.Type == CqlType.Price ? left : AsPriceLiteral(left, b.Left.Position);
+                    var r = right.Type == CqlType.Price ? right : AsPriceLiteral(right, b.Right.Position);
+                    if (l is { } pl && r is { } pr)
+                    {
+                        return new(Make(pl.Expr, pr.Expr), CqlType.Price);
+                    }
+                }
+            }
+
+            return new(Make(ToDouble(left).Expr, ToDouble(right).Expr), CqlType.Double);
+        }
+
+        private static Typed Comparison(CqlBinary b, Typed left, Typed right)
+        {
+            Expression Make(Expression x, Expression y) => b.Op switch
+            {
+                CqlBinaryOp.Equal => Expression.Equal(x, y),
+                CqlBinaryOp.NotEqual => Expression.NotEqual(x, y),
+                CqlBinaryOp.Less => Expression.LessThan(x, y),
+                CqlBinaryOp.LessOrEqual => Expression.LessThanOrEqual(x, y),
+                CqlBinaryOp.Greater => Expression.GreaterThan(x, y),
+                _ => Expression.GreaterThanOrEqual(x, y),
+            };
+
+            var mismatch = new CqlException(b.Position, $"cannot compare {Name(left.Type)} with {Name(right.Type)}", "compare values of one kind, e.g. symbol = 'SPY', price > 100.5, exchange = 'Q'");
+            if (left.Type == right.Type && left.Type is CqlType.BigInt or CqlType.Price or CqlType.Timestamp or CqlType.Char or CqlType.Double)
+            {
+                return new(Make(left.Expr, right.Expr), CqlType.Boolean);
+            }
+
+            if (left.Type == CqlType.Boolean && right.Type == CqlType.Boolean)
+            {
+                return b.Op is CqlBinaryOp.Equal or CqlBinaryOp.NotEqual ? new(Make(left.Expr, right.Expr), CqlType.Boolean) : throw mismatch;
+            }
+
+            if (left.Type == CqlType.String && right.Type == CqlType.String)
+            {
+                var compare = Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.CompareOrdinal), null, left.Expr, right.Expr);
+                return b.Op is CqlBinaryOp.Equal or CqlBinaryOp.NotEqual
+                    ? new(Make(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.StringEquals), null, left.Expr, right.Expr), Expression.Constant(true)), CqlType.Boolean)
+                    : new(Make(compare, Expression.Constant(0)), CqlType.Boolean);
+            }
+
+            // A CHAR column against a one-character string literal: exchange = 'Q'.
+            if ((left.Type, right.Type) is (CqlType.Char, CqlType.String) or (CqlType.String, CqlType.Char))
+            {
+                var literal = (left.Type == CqlType.String ? left : right).Literal as string;
+                if (literal is not { Length: 1 })
+                {
+                    throw new CqlException(b.Position, "a CHAR compares with a one-character 'string' literal", "write e.g. exchange = 'Q'");
+                }
+
+                var c = Expression.Constant((long)literal[0]);
+                return left.Type == CqlType.Char ? new(Make(left.Expr, c), CqlType.Boolean) : new(Make(c, right.Expr), CqlType.Boolean);
+            }
+
+            if (IsNumeric(left.Type) && IsNumeric(right.Type))
+            {
+                // A price against a literal compares exactly in raw units; anything else mixed compares as DOUBLE.
+                if (left.Type == CqlType.Price && AsPriceLiteral(right, b.Right.Position) is { } pr)
+                {
+                    return new(Make(left.Expr, pr.Expr), CqlType.Boolean);
+                }
+
+                if (right.Type == CqlType.Price && AsPriceLiteral(left, b.Left.Position) is { } pl)
+                {
+                    return new(Make(pl.Expr, right.Expr), CqlType.Boolean);
+                }
+
+                return new(Make(ToDouble(left).Expr, ToDouble(right).Expr), CqlType.Boolean);
+            }
+
+            throw mismatch;
+        }
+    }
+}
