@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(StackCommand.Create());
         root.Subcommands.Add(ExchangeCommand.Create());
         root.Subcommands.Add(CqlCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(LakeWriterCommand.Create());
         root.Subcommands.Add(SqlCommand.Create());
         root.Subcommands.Add(CatalogCommand.Create());
         root.Subcommands.Add(HiveCommand.Create());
