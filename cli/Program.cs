@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(StackCommand.Create());
         root.Subcommands.Add(ExchangeCommand.Create());
+        root.Subcommands.Add(TraderCommand.Create());
         root.Subcommands.Add(CqlCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(LakeWriterCommand.Create());

@@ -126,10 +126,27 @@ public sealed class TraderService
     /// <paramref name="signalPartitions"/> signal partitions, then waits for open orders to finish and closes the venue.
     /// </summary>
     /// <exception cref="TimeoutException">Open orders did not reach a final state within the drain timeout.</exception>
-    public async Task<TraderResult> RunAsync(int signalPartitions, CancellationToken ct)
+    public Task<TraderResult> RunAsync(int signalPartitions, CancellationToken ct) => RunCoreAsync(signalPartitions, ct, ct);
+
+    /// <summary>
+    /// Live mode: consumes signals and bars until <paramref name="stop"/> is signalled (Ctrl+C, service shutdown), then
+    /// stops taking signals, waits up to the drain timeout for open orders to finish, logs out of the venue and returns.
+    /// End-of-stream markers are ignored: a live trader outlives any one replay.
+    /// </summary>
+    /// <exception cref="TimeoutException">Open orders did not reach a final state within the drain timeout.</exception>
+    public Task<TraderResult> RunUntilStoppedAsync(CancellationToken stop) => RunCoreAsync(int.MaxValue, stop, CancellationToken.None);
+
+    private async Task<TraderResult> RunCoreAsync(int signalPartitions, CancellationToken consumeToken, CancellationToken ct)
     {
         var executions = Task.Run(() => ReadExecutionsAsync(ct), ct);
-        await Task.Run(() => ConsumeSignals(signalPartitions, ct), ct);
+        try
+        {
+            await Task.Run(() => ConsumeSignals(signalPartitions, consumeToken), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (consumeToken.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // Asked to stop taking signals: drain what is open and shut down cleanly below.
+        }
 
         lock (_gate)
         {
@@ -181,6 +198,10 @@ public sealed class TraderService
                 else
                 {
                     HandleSignal(JsonRecords.Deserialize<Signal>(record.Message.Value), ct);
+
+                    // Signals are few: committing each one bounds what a restart replays to the signal in flight,
+                    // and that one is recognized as already handled (see HandleSignal).
+                    _consumer.Commit(record);
                 }
             }, ct);
 
@@ -195,7 +216,9 @@ public sealed class TraderService
     private void HandleSignal(Signal signal, CancellationToken ct)
     {
         _signals++;
-        if (!_seenSignals.Add(signal.SignalId))
+        // Idempotent across restarts too: a signal whose order the warehouse already holds was handled by an
+        // earlier run of the trader and must not reach the venue a second time.
+        if (!_seenSignals.Add(signal.SignalId) || _warehouse.GetOrderStatus(new ClientOrderId(signal.SignalId)) is not null)
         {
             _duplicates++;
             return;

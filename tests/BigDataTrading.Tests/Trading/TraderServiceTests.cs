@@ -45,6 +45,49 @@ public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetim
     public Task The_same_scenario_records_into_a_PostgreSQL_warehouse() =>
         RunScenarioAsync(() => new PostgresOrderWarehouse(postgres.CreateDatabase()));
 
+    [Fact]
+    public async Task A_live_trader_stops_cleanly_and_a_restarted_one_does_not_send_a_replayed_signal_again()
+    {
+        var first = new Signal("smax-SPY-10", "smax", Spy, new Timestamp(60_000_000_000), Side.Buy, 100, Price.FromDecimal(100m));
+        var second = new Signal("smax-SPY-11", "smax", Spy, new Timestamp(120_000_000_000), Side.Sell, 100, Price.FromDecimal(101m));
+        using var warehouse = new DuckDbOrderWarehouse(Path.Combine(_dir, "live.duckdb"));
+        using var producer = _stack.Kafka.Clients.CreateProducer("strategy");
+
+        async Task<TraderResult> RunTraderUntilAsync(Func<bool> done)
+        {
+            await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
+            using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("live-trader", "trader");
+            using var traderProducer = _stack.Kafka.Clients.CreateProducer("trader");
+            var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System);
+            using var stop = new CancellationTokenSource();
+            var run = trader.RunUntilStoppedAsync(stop.Token);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!done())
+            {
+                Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the trader");
+                await Task.Delay(10);
+            }
+
+            await stop.CancelAsync();
+            return await run.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await producer.ProduceAsync(Topics.Signals, new Message<byte[]?, byte[]> { Key = "SPY"u8.ToArray(), Value = JsonRecords.Serialize(first) });
+        var firstRun = await RunTraderUntilAsync(() => warehouse.GetOrderStatus(new ClientOrderId(first.SignalId)) == OrderStatus.Filled);
+        Assert.Equal((1L, 1L, 0), (firstRun.OrdersSent, firstRun.Fills, firstRun.OpenOrders));
+
+        // The strategy replays the first signal (say, after its own restart) and then sends a new one.
+        await producer.ProduceAsync(Topics.Signals, new Message<byte[]?, byte[]> { Key = "SPY"u8.ToArray(), Value = JsonRecords.Serialize(first) });
+        await producer.ProduceAsync(Topics.Signals, new Message<byte[]?, byte[]> { Key = "SPY"u8.ToArray(), Value = JsonRecords.Serialize(second) });
+        var secondRun = await RunTraderUntilAsync(() => warehouse.GetOrderStatus(new ClientOrderId(second.SignalId)) == OrderStatus.Filled);
+
+        Assert.Equal(2, secondRun.Signals);
+        Assert.Equal(1, secondRun.DuplicateSignals);
+        Assert.Equal(1, secondRun.OrdersSent);
+        Assert.Equal(2, warehouse.CountOrders());
+        Assert.Equal(2, warehouse.CountFills());
+    }
+
     private async Task RunScenarioAsync(Func<IOrderWarehouse> openWarehouse)
     {
         var buy = new Signal("smax-SPY-1", "smax", Spy, new Timestamp(60_000_000_000), Side.Buy, 100, Price.FromDecimal(100m));

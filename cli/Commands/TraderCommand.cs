@@ -1,0 +1,94 @@
+using System.CommandLine;
+using BigDataTrading.Core.Diagnostics;
+using BigDataTrading.Infra.Kafka;
+using BigDataTrading.Trading;
+using BigDataTrading.Trading.Control;
+using BigDataTrading.Trading.Venues;
+using BigDataTrading.Warehouse;
+
+namespace BigDataTrading.Cli.Commands;
+
+/// <summary>
+/// <c>bdt trader</c>: the long-running trader service for a VM. Consumes signals (and bars for market prices) from
+/// Kafka, checks risk, routes orders over FIX, keeps positions, records every order and execution in the warehouse and
+/// on the <c>orders</c>/<c>executions</c> topics, and serves the kill switch on a loopback HTTP endpoint. Stops on
+/// Ctrl+C or SIGTERM: no new signals, open orders drained, FIX logout.
+/// </summary>
+public static class TraderCommand
+{
+    /// <summary>Environment variable holding the control endpoint's bearer token.</summary>
+    public const string TokenVariable = "BDT_TRADER_TOKEN";
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers (or Kafka:BootstrapServers in configuration; e.g. the address `bdt stack` prints)." };
+        var fix = new Option<string>("--fix") { Description = "FIX venue as host:port.", Required = true };
+        var target = new Option<string>("--target-comp-id") { Description = "The venue's CompID (FIX 56).", DefaultValueFactory = _ => "BDTX" };
+        var sender = new Option<string>("--sender-comp-id") { Description = "Our CompID (FIX 49).", DefaultValueFactory = _ => "BDT" };
+        var warehouse = new Option<FileInfo>("--warehouse") { Description = "DuckDB warehouse file (ignored when Warehouse:PostgresConnectionString is set).", DefaultValueFactory = _ => new FileInfo(Path.Combine("bdt-out", "trader", "warehouse.duckdb")) };
+        var logs = new Option<DirectoryInfo>("--fix-log-dir") { Description = "Folder of the FIX message log.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("bdt-out", "trader", "fix")) };
+        var controlPort = new Option<int>("--control-port") { Description = $"Loopback port of the HTTP control endpoint (kill switch, status); needs {TokenVariable}.", DefaultValueFactory = _ => 8089 };
+        var group = new Option<string>("--group") { Description = "Kafka consumer group: restarts resume where the last run committed.", DefaultValueFactory = _ => "bdt-trader" };
+
+        var command = new Command("trader", "Run the trader service: signals from Kafka → risk → FIX orders → positions, warehouse and audit topics, with a kill switch.")
+        {
+            kafka, fix, target, sender, warehouse, logs, controlPort, group,
+        };
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var config = BdtConfiguration.Load();
+            var kafkaOptions = KafkaOptions.FromConfiguration(config);
+            if (parse.GetValue(kafka) is { Length: > 0 } servers)
+            {
+                kafkaOptions = kafkaOptions with { BootstrapServers = servers };
+            }
+
+            if (kafkaOptions.IsEmbedded)
+            {
+                await Console.Error.WriteLineAsync("error: the trader needs a Kafka cluster to share with the strategy: give --kafka (e.g. from `bdt stack`) or Kafka:BootstrapServers.");
+                return 2;
+            }
+
+            var endpoint = parse.GetValue(fix)!.Split(':');
+            if (endpoint.Length != 2 || !int.TryParse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture, out var fixPort))
+            {
+                await Console.Error.WriteLineAsync($"error: --fix '{parse.GetValue(fix)}' is not host:port.");
+                return 2;
+            }
+
+            var clock = TimeProvider.System;
+            await using var kafkaEndpoint = KafkaEndpoint.Start(kafkaOptions);
+            using IOrderWarehouse orders = config["Warehouse:PostgresConnectionString"] is { Length: > 0 } pg
+                ? new PostgresOrderWarehouse(pg)
+                : new DuckDbOrderWarehouse(parse.GetValue(warehouse)!.FullName);
+            await using var venue = await FixOrderVenue.ConnectAsync(
+                new FixVenueOptions(endpoint[0], fixPort, parse.GetValue(sender)!, parse.GetValue(target)!, parse.GetValue(logs)!.FullName),
+                clock,
+                ct);
+            using var consumer = kafkaEndpoint.Clients.CreateLosslessConsumer(parse.GetValue(group)!, "trader");
+            using var producer = kafkaEndpoint.Clients.CreateProducer("trader");
+            var trader = new TraderService(TraderOptions.Default, consumer, producer, venue, orders, new PipelineCounters(), clock);
+
+            await using var control = Environment.GetEnvironmentVariable(TokenVariable) is { Length: >= 16 } token
+                ? TraderControlServer.Start(new TraderControlOptions(parse.GetValue(controlPort), token), trader.KillSwitch, trader.Status)
+                : null;
+            Console.WriteLine($"trader: {venue.Name}, Kafka {kafkaEndpoint.BootstrapServers}, warehouse {orders.Location}");
+            Console.WriteLine(control is null
+                ? $"control endpoint disabled: set {TokenVariable} (16+ characters) to enable the HTTP kill switch."
+                : $"control endpoint: {control.BaseAddress} (GET /status, POST|DELETE /kill-switch, Authorization: Bearer ${TokenVariable})");
+            Console.WriteLine("running; Ctrl+C stops taking signals, drains open orders and logs out.");
+
+            var result = await trader.RunUntilStoppedAsync(ct);
+            Console.WriteLine($"stopped: {result.Signals} signals, {result.OrdersSent} orders sent, {result.Fills} fills, {result.OpenOrders} open.");
+            foreach (var position in result.Positions)
+            {
+                Console.WriteLine($"  {position.Symbol}: {position.Quantity} @ {position.AveragePrice:0.####}, realized {position.RealizedPnl:0.00}");
+            }
+
+            return result.OpenOrders == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}
