@@ -62,16 +62,17 @@ public sealed class ParquetBarWriter
             ? dataset
             : throw new ArgumentException($"'{dataset}' is not a bar dataset.", nameof(dataset));
 
-        public int Compare(in Bar a, in Bar b)
-        {
-            var c = a.Symbol.CompareTo(b.Symbol);
-            if (c != 0)
-            {
-                return c;
-            }
+        public string SymbolOf(in Bar row) => row.Symbol.Value;
 
-            c = a.Start.CompareTo(b.Start);
+        public int CompareWithinSymbol(in Bar a, in Bar b)
+        {
+            var c = a.Start.CompareTo(b.Start);
             return c != 0 ? c : a.PeriodNanos.CompareTo(b.PeriodNanos);
+        }
+
+        // ParquetSharp's defaults (dictionary encoding for every column): bars are few, their files small.
+        public void Configure(WriterPropertiesBuilder properties)
+        {
         }
 
         public GroupNode CreateSchema()
@@ -102,9 +103,9 @@ public sealed class ParquetBarWriter
             }
         }
 
-        public void WriteColumns(RowGroupWriter rowGroup, ReadOnlySpan<Bar> rows)
+        public void WriteColumns(RowGroupWriter rowGroup, Bar[] rows, ArraySegment<int> order)
         {
-            var n = rows.Length;
+            var n = order.Count;
             if (_longs.Length < n)
             {
                 _symbols = new string[n];
@@ -114,36 +115,36 @@ public sealed class ParquetBarWriter
 
             for (var i = 0; i < n; i++)
             {
-                _symbols[i] = rows[i].Symbol.Value;
+                _symbols[i] = rows[order[i]].Symbol.Value;
             }
 
-            ParquetColumns.WriteRequiredStrings(rowGroup, _symbols.AsSpan(0, n));
-            WriteLongs(rowGroup, rows, static b => b.Start.UnixNanoseconds);
-            WriteLongs(rowGroup, rows, static b => b.PeriodNanos);
-            WriteLongs(rowGroup, rows, static b => b.Open.Raw);
-            WriteLongs(rowGroup, rows, static b => b.High.Raw);
-            WriteLongs(rowGroup, rows, static b => b.Low.Raw);
-            WriteLongs(rowGroup, rows, static b => b.Close.Raw);
-            WriteLongs(rowGroup, rows, static b => b.Volume);
+            ParquetColumns.WriteRequiredStrings(rowGroup, 0, _symbols.AsSpan(0, n));
+            WriteLongs(rowGroup, 1, rows, order, static b => b.Start.UnixNanoseconds);
+            WriteLongs(rowGroup, 2, rows, order, static b => b.PeriodNanos);
+            WriteLongs(rowGroup, 3, rows, order, static b => b.Open.Raw);
+            WriteLongs(rowGroup, 4, rows, order, static b => b.High.Raw);
+            WriteLongs(rowGroup, 5, rows, order, static b => b.Low.Raw);
+            WriteLongs(rowGroup, 6, rows, order, static b => b.Close.Raw);
+            WriteLongs(rowGroup, 7, rows, order, static b => b.Volume);
             for (var i = 0; i < n; i++)
             {
-                _ints[i] = rows[i].TradeCount;
+                _ints[i] = rows[order[i]].TradeCount;
             }
 
-            ParquetColumns.WriteInt32(rowGroup, _ints.AsSpan(0, n));
-            WriteLongs(rowGroup, rows, static b => b.Vwap.Raw);
+            ParquetColumns.WriteInt32(rowGroup, 8, _ints.AsSpan(0, n));
+            WriteLongs(rowGroup, 9, rows, order, static b => b.Vwap.Raw);
         }
 
         // Bars are ~400 per symbol and day, so a delegate per column costs nothing measurable here (unlike ticks).
-        private void WriteLongs(RowGroupWriter rowGroup, ReadOnlySpan<Bar> rows, Func<Bar, long> select)
+        private void WriteLongs(RowGroupWriter rowGroup, int index, ReadOnlySpan<Bar> rows, ReadOnlySpan<int> order, Func<Bar, long> select)
         {
-            var longs = _longs.AsSpan(0, rows.Length);
-            for (var i = 0; i < rows.Length; i++)
+            var longs = _longs.AsSpan(0, order.Length);
+            for (var i = 0; i < order.Length; i++)
             {
-                longs[i] = select(rows[i]);
+                longs[i] = select(rows[order[i]]);
             }
 
-            ParquetColumns.WriteInt64(rowGroup, longs);
+            ParquetColumns.WriteInt64(rowGroup, index, longs);
         }
     }
 }

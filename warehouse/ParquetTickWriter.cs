@@ -56,21 +56,23 @@ public sealed class ParquetTickWriter
 
     private sealed class TickFormat(string dataset) : IParquetRowFormat<TradeTick>
     {
-        private string[] _symbols = [];
-        private string?[] _exchanges = [];
-        private long[] _longs = [];
+        private readonly Utf8Strings _strings = new();
+        private readonly Utf8Strings _exchangeStrings = new();
+        private ByteArray[] _symbols = [];
+        private ByteArray[] _exchanges = [];
+        private short[] _levels = [];
+        private long[] _time = [];
+        private long[] _price = [];
+        private long[] _size = [];
+        private long[] _sequence = [];
 
         public string Dataset => dataset;
 
-        public int Compare(in TradeTick a, in TradeTick b)
-        {
-            var c = a.Symbol.CompareTo(b.Symbol);
-            if (c != 0)
-            {
-                return c;
-            }
+        public string SymbolOf(in TradeTick row) => row.Symbol.Value;
 
-            c = a.Time.CompareTo(b.Time);
+        public int CompareWithinSymbol(in TradeTick a, in TradeTick b)
+        {
+            var c = a.Time.UnixNanoseconds.CompareTo(b.Time.UnixNanoseconds);
             return c != 0 ? c : a.Sequence.CompareTo(b.Sequence);
         }
 
@@ -98,53 +100,98 @@ public sealed class ParquetTickWriter
             }
         }
 
-        public void WriteColumns(RowGroupWriter rowGroup, ReadOnlySpan<TradeTick> rows)
+        // Dictionary encoding where values repeat (symbol, exchange, price, size); time and sequence are (nearly) all
+        // distinct, where a dictionary is built only to be abandoned for plain encoding.
+        public void Configure(WriterPropertiesBuilder properties) =>
+            properties.DisableDictionary("time").DisableDictionary("sequence");
+
+        public void WriteColumns(RowGroupWriter rowGroup, TradeTick[] rows, ArraySegment<int> order)
         {
-            var n = rows.Length;
-            if (_longs.Length < n)
+            var n = order.Count;
+            if (_time.Length < n)
             {
-                _symbols = new string[n];
-                _exchanges = new string?[n];
-                _longs = new long[n];
+                _symbols = new ByteArray[n];
+                _exchanges = new ByteArray[n];
+                _levels = new short[n];
+                _time = new long[n];
+                _price = new long[n];
+                _size = new long[n];
+                _sequence = new long[n];
             }
 
+            // The six column chunks are independent: each half fills its columns from the rows in one pass, then encodes
+            // and compresses them, on two threads (the string columns, dictionary-encoded, cost about as much as the
+            // integer ones). Each half touches only its own arrays and string cache.
+            var columns = new ColumnWriter[6];
+            try
+            {
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    columns[c] = rowGroup.Column(c);
+                }
+
+                _strings.Trim();
+                _exchangeStrings.Trim();
+                Parallel.Invoke(() => WriteFirstHalf(columns, rows, order), () => WriteSecondHalf(columns, rows, order));
+            }
+            finally
+            {
+                foreach (var column in columns)
+                {
+                    column?.Dispose();
+                }
+            }
+        }
+
+        // Symbol, time and size: one pass over the rows fills the three, then they are encoded.
+        private void WriteFirstHalf(ColumnWriter[] columns, TradeTick[] rows, ArraySegment<int> order)
+        {
+            var n = order.Count;
+            var symbols = _symbols.AsSpan(0, n);
+            var time = _time.AsSpan(0, n);
+            var size = _size.AsSpan(0, n);
+            var strings = _strings;
             for (var i = 0; i < n; i++)
             {
-                _symbols[i] = rows[i].Symbol.Value;
+                ref readonly var row = ref rows[order[i]];
+                symbols[i] = strings.Get(row.Symbol.Value);
+                time[i] = row.Time.UnixNanoseconds;
+                size[i] = row.Size;
             }
 
-            ParquetColumns.WriteRequiredStrings(rowGroup, _symbols.AsSpan(0, n));
-            var longs = _longs.AsSpan(0, n);
+            ParquetColumns.WriteByteArrays(columns[0], symbols);
+            ParquetColumns.WriteInt64(columns[1], time);
+            ParquetColumns.WriteInt64(columns[3], size);
+        }
+
+        // Price, sequence and exchange (its non-ASCII codes through their own cache: the other half uses _strings).
+        private void WriteSecondHalf(ColumnWriter[] columns, TradeTick[] rows, ArraySegment<int> order)
+        {
+            var n = order.Count;
+            var price = _price.AsSpan(0, n);
+            var sequence = _sequence.AsSpan(0, n);
+            var levels = _levels.AsSpan(0, n);
+            var present = 0;
             for (var i = 0; i < n; i++)
             {
-                longs[i] = rows[i].Time.UnixNanoseconds;
+                ref readonly var row = ref rows[order[i]];
+                price[i] = row.Price.Raw;
+                sequence[i] = row.Sequence;
+                var exchange = row.Exchange;
+                if (exchange == '\0')
+                {
+                    levels[i] = 0;
+                }
+                else
+                {
+                    levels[i] = 1;
+                    _exchanges[present++] = exchange < 128 ? ParquetColumns.AsciiByteArray(exchange) : _exchangeStrings.Get(exchange.ToString());
+                }
             }
 
-            ParquetColumns.WriteInt64(rowGroup, longs);
-            for (var i = 0; i < n; i++)
-            {
-                longs[i] = rows[i].Price.Raw;
-            }
-
-            ParquetColumns.WriteInt64(rowGroup, longs);
-            for (var i = 0; i < n; i++)
-            {
-                longs[i] = rows[i].Size;
-            }
-
-            ParquetColumns.WriteInt64(rowGroup, longs);
-            for (var i = 0; i < n; i++)
-            {
-                longs[i] = rows[i].Sequence;
-            }
-
-            ParquetColumns.WriteInt64(rowGroup, longs);
-            for (var i = 0; i < n; i++)
-            {
-                _exchanges[i] = ParquetColumns.CharToString(rows[i].Exchange);
-            }
-
-            ParquetColumns.WriteStrings(rowGroup, _exchanges.AsSpan(0, n));
+            ParquetColumns.WriteInt64(columns[2], price);
+            ParquetColumns.WriteInt64(columns[4], sequence);
+            ParquetColumns.WriteOptionalByteArrays(columns[5], levels, _exchanges.AsSpan(0, present));
         }
     }
 }

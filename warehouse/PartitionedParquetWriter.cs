@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BigDataTrading.Core.Time;
 using ParquetSharp;
@@ -10,12 +12,19 @@ internal interface IParquetRowFormat<TRow>
 {
     string Dataset { get; }
 
-    int Compare(in TRow a, in TRow b);
+    /// <summary>The first sort key (rows are grouped by it in ordinal order); never null.</summary>
+    string SymbolOf(in TRow row);
+
+    /// <summary>Order of two rows of the same symbol (the rest of the sort key).</summary>
+    int CompareWithinSymbol(in TRow a, in TRow b);
 
     GroupNode CreateSchema();
 
-    /// <summary>Writes one row group's columns in schema order.</summary>
-    void WriteColumns(RowGroupWriter rowGroup, ReadOnlySpan<TRow> rows);
+    /// <summary>Per-column encoding settings (e.g. no dictionary for columns of distinct values).</summary>
+    void Configure(WriterPropertiesBuilder properties);
+
+    /// <summary>Writes one row group's columns in schema order: the rows <c>rows[order[0]]</c>, <c>rows[order[1]]</c>, ….</summary>
+    void WriteColumns(RowGroupWriter rowGroup, TRow[] rows, ArraySegment<int> order);
 }
 
 /// <summary>
@@ -32,9 +41,9 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
     private readonly string _writerId;
     private readonly TFormat _format;
     private readonly LakeWriterOptions _options;
-    private readonly SortedDictionary<int, List<TRow>> _byDay = [];
+    private readonly SortedDictionary<int, RowBuffer<TRow>> _byDay = [];
     private int _lastDay = int.MinValue;
-    private List<TRow>? _lastRows;
+    private RowBuffer<TRow>? _lastRows;
 
     public PartitionedParquetWriter(LakeLayout lake, string writerId, TFormat format, LakeWriterOptions? options)
     {
@@ -57,14 +66,14 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
         {
             if (!_byDay.TryGetValue(day, out _lastRows))
             {
-                _lastRows = [];
+                _lastRows = new RowBuffer<TRow>();
                 _byDay.Add(day, _lastRows);
             }
 
             _lastDay = day;
         }
 
-        _lastRows.Add(row);
+        _lastRows.Add(row, _format.SymbolOf(row));
         BufferedRows++;
     }
 
@@ -83,20 +92,20 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
             ct.ThrowIfCancellationRequested();
             var rows = _byDay[day];
             var date = DateOnly.FromDayNumber(day);
-            var path = WritePartition(date, CollectionsMarshal.AsSpan(rows));
+            var path = WritePartition(date, rows);
             files.Add(new LakePartFile(_format.Dataset, date, path, rows.Count));
             _byDay.Remove(day);
             BufferedRows -= rows.Count;
+            rows.Release();
             _lastRows = null;
         }
 
         return new LakeCommit(files);
     }
 
-    private string WritePartition(DateOnly date, Span<TRow> rows)
+    private string WritePartition(DateOnly date, RowBuffer<TRow> rows)
     {
-        var format = _format;
-        rows.Sort((a, b) => format.Compare(a, b));
+        var order = SortRows(rows);
 
         var folder = _lake.PartitionPath(_format.Dataset, date);
         Directory.CreateDirectory(folder);
@@ -107,7 +116,7 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
         {
             using (var stream = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                WriteFile(stream, rows);
+                WriteFile(stream, rows.Items, order);
                 if (_options.Durable)
                 {
                     stream.Flush(flushToDisk: true);
@@ -127,13 +136,73 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
         return finalPath;
     }
 
-    private void WriteFile(Stream stream, ReadOnlySpan<TRow> rows)
+    /// <summary>
+    /// The order of the rows sorted by (symbol, then <see cref="IParquetRowFormat{TRow}.CompareWithinSymbol"/>), as
+    /// indexes: a stable counting sort by symbol (few distinct symbols, found by reference first), then each symbol's
+    /// run is checked and only sorted when it is not in order already — ticks arrive in time order per symbol, so that
+    /// is usually one linear pass. The rows themselves are not moved.
+    /// </summary>
+    private int[] SortRows(RowBuffer<TRow> buffer)
+    {
+        var rows = buffer.Items;
+        var n = buffer.Count;
+        var symbolOf = buffer.SymbolIds;
+        var symbols = buffer.Symbols;
+
+        // Ordinal order of the distinct symbols gives each its run's start.
+        var distinct = symbols.Count;
+        var ids = new int[distinct];
+        for (var i = 0; i < distinct; i++)
+        {
+            ids[i] = i;
+        }
+
+        Array.Sort(ids, (a, b) => string.CompareOrdinal(symbols.Name(a), symbols.Name(b)));
+        var next = new int[distinct];
+        var ends = new int[distinct];
+        var offset = 0;
+        foreach (var id in ids)
+        {
+            next[id] = offset;
+            offset += symbols.RowsOf(id);
+            ends[id] = offset;
+        }
+
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[next[symbolOf[i]]++] = i;
+        }
+
+        var comparer = new WithinSymbol<TRow, TFormat>(_format, rows);
+        var from = 0;
+        foreach (var id in ids)
+        {
+            var run = order.AsSpan(from, ends[id] - from);
+            for (var i = 1; i < run.Length; i++)
+            {
+                if (comparer.Compare(run[i - 1], run[i]) > 0)
+                {
+                    run.Sort(comparer);
+                    break;
+                }
+            }
+
+            from = ends[id];
+        }
+
+        return order;
+    }
+
+    private void WriteFile(Stream stream, TRow[] rows, int[] order)
     {
         using var schema = _format.CreateSchema();
-        using var properties = new WriterPropertiesBuilder()
+        var builder = new WriterPropertiesBuilder()
             .Compression(Compression.Snappy)
-            .MaxRowGroupLength(_options.RowGroupRows)
-            .Build();
+            .MaxRowGroupLength(_options.RowGroupRows);
+        _format.Configure(builder);
+        using var properties = builder.Build();
+        builder.Dispose();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["bdt.dataset"] = _format.Dataset,
@@ -141,11 +210,13 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
             ["bdt.time_zone"] = "UTC",
         };
         using var writer = new ParquetFileWriter(stream, schema, properties, metadata, leaveOpen: true);
-        for (var offset = 0; offset < rows.Length; offset += _options.RowGroupRows)
+        for (var offset = 0; offset < order.Length; offset += _options.RowGroupRows)
         {
-            var chunk = rows.Slice(offset, Math.Min(_options.RowGroupRows, rows.Length - offset));
-            using var rowGroup = writer.AppendRowGroup();
-            _format.WriteColumns(rowGroup, chunk);
+            var chunk = new ArraySegment<int>(order, offset, Math.Min(_options.RowGroupRows, order.Length - offset));
+            // Buffered: all column chunks of the row group are encoded in memory and may be written in any order and
+            // concurrently (one thread per column, as Arrow's own writer does with use_threads); Close writes them out.
+            using var rowGroup = writer.AppendBufferedRowGroup();
+            _format.WriteColumns(rowGroup, rows, chunk);
             rowGroup.Close();
         }
 
@@ -168,12 +239,166 @@ internal sealed class PartitionedParquetWriter<TRow, TFormat>
     }
 }
 
+/// <summary>Orders row indexes by the rows' within-symbol key, ties by index (so the order is deterministic). A struct,
+/// so the sort is specialized and inlined.</summary>
+internal readonly struct WithinSymbol<TRow, TFormat>(TFormat format, TRow[] rows) : IComparer<int>
+    where TFormat : IParquetRowFormat<TRow>
+{
+    public int Compare(int x, int y)
+    {
+        var c = format.CompareWithinSymbol(rows[x], rows[y]);
+        return c != 0 ? c : x.CompareTo(y);
+    }
+}
+
+/// <summary>
+/// The buffered rows of one partition and each row's symbol id (taken while the row is at hand, for the sort). Arrays
+/// come from the shared pool and go back to it on <see cref="Release"/>, so a writer that commits again and again (or
+/// the next writer) does not allocate and fault in fresh memory for every commit.
+/// </summary>
+internal sealed class RowBuffer<TRow>
+{
+    public TRow[] Items { get; private set; } = ArrayPool<TRow>.Shared.Rent(1024);
+
+    public int[] SymbolIds { get; private set; } = ArrayPool<int>.Shared.Rent(1024);
+
+    public SymbolIndex Symbols { get; } = new();
+
+    public int Count { get; private set; }
+
+    public void Add(in TRow row, string symbol)
+    {
+        if (Count == Items.Length)
+        {
+            var items = ArrayPool<TRow>.Shared.Rent(Count * 2);
+            Items.AsSpan(0, Count).CopyTo(items);
+            ArrayPool<TRow>.Shared.Return(Items, RuntimeHelpers.IsReferenceOrContainsReferences<TRow>());
+            Items = items;
+            var ids = ArrayPool<int>.Shared.Rent(Count * 2);
+            SymbolIds.AsSpan(0, Count).CopyTo(ids);
+            ArrayPool<int>.Shared.Return(SymbolIds);
+            SymbolIds = ids;
+        }
+
+        SymbolIds[Count] = Symbols.IndexOf(symbol);
+        Items[Count++] = row;
+    }
+
+    /// <summary>Gives the arrays back (the buffer is not used afterwards).</summary>
+    public void Release()
+    {
+        ArrayPool<TRow>.Shared.Return(Items, RuntimeHelpers.IsReferenceOrContainsReferences<TRow>());
+        ArrayPool<int>.Shared.Return(SymbolIds);
+        Items = [];
+        SymbolIds = [];
+        Count = 0;
+    }
+}
+
+/// <summary>Distinct symbols of a partition with their row counts; a lookup is a reference check in the common case.</summary>
+internal sealed class SymbolIndex
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
+    private int[] _counts = new int[8];
+    private string? _last;
+    private int _lastId;
+
+    public int Count => _names.Count;
+
+    public string Name(int id) => _names[id];
+
+    public int RowsOf(int id) => _counts[id];
+
+    public int IndexOf(string symbol)
+    {
+        if (!ReferenceEquals(symbol, _last))
+        {
+            _lastId = Find(symbol);
+            _last = symbol;
+        }
+
+        _counts[_lastId]++;
+        return _lastId;
+    }
+
+    private int Find(string symbol)
+    {
+        ArgumentNullException.ThrowIfNull(symbol);
+        for (var i = 0; i < _names.Count && i < 8; i++)
+        {
+            if (ReferenceEquals(_names[i], symbol))
+            {
+                return i;
+            }
+        }
+
+        if (_ids.TryGetValue(symbol, out var id))
+        {
+            return id;
+        }
+
+        id = _names.Count;
+        _ids.Add(symbol, id);
+        _names.Add(symbol);
+        if (id == _counts.Length)
+        {
+            Array.Resize(ref _counts, id * 2);
+        }
+
+        _counts[id] = 0;
+        return id;
+    }
+}
+
+/// <summary>
+/// UTF-8 bytes of strings in pinned arrays (the pinned object heap), for ParquetSharp's low-level BYTE_ARRAY writer:
+/// a column of few distinct strings (symbols, exchange codes) is written as pointers without encoding a string per row.
+/// </summary>
+internal sealed class Utf8Strings
+{
+    private readonly Dictionary<string, ByteArray> _values = new(StringComparer.Ordinal);
+    private readonly List<byte[]> _pinned = [];
+    private string? _last;
+    private ByteArray _lastValue;
+
+    /// <summary>Forgets the strings when there are many (call between files only: the pointers die with them).</summary>
+    public void Trim()
+    {
+        if (_values.Count > 100_000)
+        {
+            _values.Clear();
+            _pinned.Clear();
+            _last = null;
+        }
+    }
+
+    public ByteArray Get(string value)
+    {
+        if (ReferenceEquals(value, _last))
+        {
+            return _lastValue;
+        }
+
+        if (!_values.TryGetValue(value, out var bytes))
+        {
+            var length = System.Text.Encoding.UTF8.GetByteCount(value);
+            var array = GC.AllocateUninitializedArray<byte>(Math.Max(length, 1), pinned: true);
+            System.Text.Encoding.UTF8.GetBytes(value, array);
+            _pinned.Add(array);
+            bytes = new ByteArray(Marshal.UnsafeAddrOfPinnedArrayElement(array, 0), length);
+            _values.Add(value, bytes);
+        }
+
+        _last = value;
+        _lastValue = bytes;
+        return bytes;
+    }
+}
+
 /// <summary>Low-level column writing helpers shared by the row formats.</summary>
 internal static class ParquetColumns
 {
-    // Exchange codes are single ASCII characters: one cached string each keeps the string column allocation-free.
-    private static readonly string[] s_asciiStrings = [.. Enumerable.Range(0, 128).Select(c => ((char)c).ToString())];
-
     public static PrimitiveNode String(string name, bool optional = false) =>
         new(name, optional ? Repetition.Optional : Repetition.Required, LogicalType.String(), PhysicalType.ByteArray);
 
@@ -187,29 +412,48 @@ internal static class ParquetColumns
     public static PrimitiveNode Decimal18x8(string name) =>
         new(name, Repetition.Required, LogicalType.Decimal(precision: 18, scale: 8), PhysicalType.Int64);
 
-    public static string? CharToString(char c) => c == '\0' ? null : c < 128 ? s_asciiStrings[c] : c.ToString();
+    // The 128 ASCII characters, each one byte of a pinned array: the UTF-8 value of a one-character string column.
+    private static readonly byte[] s_ascii = CreateAscii();
 
-    public static void WriteStrings(RowGroupWriter rowGroup, ReadOnlySpan<string?> values)
+    /// <summary>The one-byte UTF-8 value of an ASCII character (c &lt; 128) for the BYTE_ARRAY writer.</summary>
+    public static ByteArray AsciiByteArray(char c) => new(Marshal.UnsafeAddrOfPinnedArrayElement(s_ascii, c), 1);
+
+    private static byte[] CreateAscii()
     {
-        using var column = rowGroup.NextColumn().LogicalWriter<string?>();
+        var bytes = GC.AllocateArray<byte>(128, pinned: true);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)i;
+        }
+
+        return bytes;
+    }
+
+    public static void WriteRequiredStrings(RowGroupWriter rowGroup, int index, ReadOnlySpan<string> values)
+    {
+        using var column = rowGroup.Column(index).LogicalWriter<string>();
         column.WriteBatch(values);
     }
 
-    public static void WriteRequiredStrings(RowGroupWriter rowGroup, ReadOnlySpan<string> values)
+    /// <summary>A required string column from UTF-8 values (see <see cref="Utf8Strings"/>).</summary>
+    public static void WriteByteArrays(ColumnWriter column, ReadOnlySpan<ByteArray> values) =>
+        ((ColumnWriter<ByteArray>)column).WriteBatch(values);
+
+    /// <summary>An optional string column: definition levels (1 = present) per row, values of the present rows only.</summary>
+    public static void WriteOptionalByteArrays(ColumnWriter column, ReadOnlySpan<short> definitionLevels, ReadOnlySpan<ByteArray> presentValues) =>
+        ((ColumnWriter<ByteArray>)column).WriteBatch(definitionLevels.Length, definitionLevels, default, presentValues);
+
+    public static void WriteInt64(ColumnWriter column, ReadOnlySpan<long> values) => ((ColumnWriter<long>)column).WriteBatch(values);
+
+    public static void WriteInt64(RowGroupWriter rowGroup, int index, ReadOnlySpan<long> values)
     {
-        using var column = rowGroup.NextColumn().LogicalWriter<string>();
-        column.WriteBatch(values);
+        using var column = rowGroup.Column(index);
+        WriteInt64(column, values);
     }
 
-    public static void WriteInt64(RowGroupWriter rowGroup, ReadOnlySpan<long> values)
+    public static void WriteInt32(RowGroupWriter rowGroup, int index, ReadOnlySpan<int> values)
     {
-        using var column = (ColumnWriter<long>)rowGroup.NextColumn();
-        column.WriteBatch(values);
-    }
-
-    public static void WriteInt32(RowGroupWriter rowGroup, ReadOnlySpan<int> values)
-    {
-        using var column = (ColumnWriter<int>)rowGroup.NextColumn();
+        using var column = (ColumnWriter<int>)rowGroup.Column(index);
         column.WriteBatch(values);
     }
 }

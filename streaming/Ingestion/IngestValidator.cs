@@ -117,7 +117,15 @@ public sealed class IngestValidator
     private readonly Dictionary<Symbol, SymbolState> _trades = [];
     private readonly Dictionary<Symbol, SymbolState> _quotes = [];
     private readonly Dictionary<Symbol, SymbolState> _bars = [];
-    private readonly long[] _scratch;
+
+    // The last in-session interval seen, [_sessionFrom, _sessionTo) in Unix ns: ticks arrive in time order, so nearly
+    // every session check is two comparisons instead of a time-zone conversion and a holiday computation.
+    private long _sessionFrom = long.MaxValue;
+    private long _sessionTo = long.MinValue;
+
+    // The last trade symbol and its state: sources emit runs of one symbol.
+    private Symbol _lastTradeSymbol;
+    private SymbolState? _lastTradeState;
 
     /// <summary>Creates a validator on the NYSE calendar (or <paramref name="calendar"/>).</summary>
     public IngestValidator(IngestValidationOptions options, ExchangeCalendar? calendar = null)
@@ -126,7 +134,6 @@ public sealed class IngestValidator
         options.Validate();
         _options = options;
         _calendar = calendar ?? ExchangeCalendar.Nyse;
-        _scratch = new long[options.OutlierWindow];
     }
 
     /// <summary>The limits in force.</summary>
@@ -145,12 +152,23 @@ public sealed class IngestValidator
             return IngestRejectReason.NonPositiveSize;
         }
 
-        if (!_calendar.IsInSession(tick.Time, _options.Session))
+        if (!IsInSession(tick.Time))
         {
             return IngestRejectReason.OutsideSession;
         }
 
-        var state = State(_trades, tick.Symbol);
+        SymbolState state;
+        if (_lastTradeState is not null && ReferenceEquals(_lastTradeSymbol.Value, tick.Symbol.Value))
+        {
+            state = _lastTradeState;
+        }
+        else
+        {
+            state = State(_trades, tick.Symbol);
+            _lastTradeSymbol = tick.Symbol;
+            _lastTradeState = state;
+        }
+
         var order = CheckOrder(state, tick.Sequence, tick.Time.UnixNanoseconds);
         if (order != IngestRejectReason.None)
         {
@@ -186,7 +204,7 @@ public sealed class IngestValidator
             return IngestRejectReason.CrossedOrLockedQuote;
         }
 
-        if (!_calendar.IsInSession(quote.Time, _options.Session))
+        if (!IsInSession(quote.Time))
         {
             return IngestRejectReason.OutsideSession;
         }
@@ -222,7 +240,7 @@ public sealed class IngestValidator
 
         var inSession = bar.PeriodNanos >= Core.Time.Timestamp.NanosPerDay
             ? _options.Session == TradingSession.Always || _calendar.IsTradingDay(bar.Start.UtcDate)
-            : _calendar.IsInSession(bar.Start, _options.Session);
+            : IsInSession(bar.Start);
         if (!inSession)
         {
             return IngestRejectReason.OutsideSession;
@@ -270,6 +288,72 @@ public sealed class IngestValidator
         return state.IsBehind(timeNanos, _options.OutOfOrderToleranceNanos) ? IngestRejectReason.OutOfOrder : IngestRejectReason.None;
     }
 
+    /// <summary><see cref="ExchangeCalendar.IsInSession"/> with the last in-session interval cached.</summary>
+    private bool IsInSession(Core.Time.Timestamp time)
+    {
+        var t = time.UnixNanoseconds;
+        if (t >= _sessionFrom && t < _sessionTo)
+        {
+            return true;
+        }
+
+        if (!_calendar.IsInSession(time, _options.Session))
+        {
+            return false;
+        }
+
+        CacheSession(time);
+        return true;
+    }
+
+    /// <summary>Caches the in-session interval containing <paramref name="time"/> (known to be in session) when its bounds
+    /// are exact: both bounds valid, unambiguous local times and one UTC offset across the interval (a DST change inside,
+    /// e.g. a whole trading day with <see cref="TradingSession.TradingDay"/>, is left to the uncached path).</summary>
+    private void CacheSession(Core.Time.Timestamp time)
+    {
+        if (_options.Session == TradingSession.Always)
+        {
+            _sessionFrom = long.MinValue;
+            _sessionTo = long.MaxValue;
+            return;
+        }
+
+        var zone = _calendar.TimeZone;
+        var local = TimeZoneInfo.ConvertTime(time.ToDateTimeOffset(), zone);
+        var date = DateOnly.FromDateTime(local.DateTime);
+        var early = ExchangeCalendar.IsEarlyClose(date);
+        var (open, close) = _options.Session switch
+        {
+            TradingSession.Regular => (new TimeSpan(9, 30, 0), early ? new TimeSpan(13, 0, 0) : new TimeSpan(16, 0, 0)),
+            TradingSession.Extended => (new TimeSpan(4, 0, 0), early ? new TimeSpan(17, 0, 0) : new TimeSpan(20, 0, 0)),
+            _ => (TimeSpan.Zero, TimeSpan.FromDays(1)),
+        };
+        var localFrom = date.ToDateTime(TimeOnly.MinValue) + open;
+        var localTo = date.ToDateTime(TimeOnly.MinValue) + close;
+        if (zone.IsInvalidTime(localFrom) || zone.IsAmbiguousTime(localFrom) || zone.IsInvalidTime(localTo) || zone.IsAmbiguousTime(localTo))
+        {
+            return;
+        }
+
+        var offset = zone.GetUtcOffset(localFrom);
+        if (zone.GetUtcOffset(localTo) != offset)
+        {
+            return;
+        }
+
+        var from = Core.Time.Timestamp.FromDateTimeOffset(new DateTimeOffset(localFrom, offset)).UnixNanoseconds;
+        var to = Core.Time.Timestamp.FromDateTimeOffset(new DateTimeOffset(localTo, offset)).UnixNanoseconds;
+        // The offset at the last instant inside must be the same too (no change in between), and the tick must be inside.
+        if (to <= from || zone.GetUtcOffset(new DateTimeOffset(localTo, offset).AddTicks(-1)) != offset
+            || time.UnixNanoseconds < from || time.UnixNanoseconds >= to)
+        {
+            return;
+        }
+
+        _sessionFrom = from;
+        _sessionTo = to;
+    }
+
     private bool IsOutlier(SymbolState state, long price)
     {
         if (state.Count < _options.MinReferencePrices)
@@ -277,23 +361,18 @@ public sealed class IngestValidator
             return false;
         }
 
-        var window = _scratch.AsSpan(0, state.Count);
-        state.CopyPrices(window);
-        window.Sort();
-        var median = window[window.Length / 2];
-        for (var i = 0; i < window.Length; i++)
-        {
-            window[i] = Math.Abs(window[i] - median);
-        }
-
-        window.Sort();
-        var mad = Math.Max(window[window.Length / 2], _options.MinMadFraction * median);
+        var (median, madRaw) = state.MedianAndMad();
+        var mad = Math.Max(madRaw, _options.MinMadFraction * median);
         return Math.Abs(price - median) > _options.OutlierK * mad;
     }
 
+    /// <summary>A symbol's order state and its last accepted prices: a ring in arrival order (which price leaves next)
+    /// and the same prices kept sorted incrementally (binary search out, binary search in), so the median is an index and
+    /// the MAD a merge of the two sides of the median — no sort per record.</summary>
     private sealed class SymbolState(int window)
     {
-        private readonly long[] _prices = new long[window];
+        private readonly long[] _ring = new long[window];
+        private readonly long[] _sorted = new long[window];
         private int _next;
 
         public int Count { get; private set; }
@@ -308,9 +387,26 @@ public sealed class IngestValidator
             LastTimeNanos = Math.Max(LastTimeNanos, timeNanos);
             if (price is { } p)
             {
-                _prices[_next] = p;
-                _next = (_next + 1) % _prices.Length;
-                Count = Math.Min(Count + 1, _prices.Length);
+                var count = Count;
+                if (count == _ring.Length)
+                {
+                    // Full: the oldest price (at _next) leaves the sorted window.
+                    var at = _sorted.AsSpan(0, count).BinarySearch(_ring[_next]);
+                    _sorted.AsSpan(at + 1, count - at - 1).CopyTo(_sorted.AsSpan(at));
+                    count--;
+                }
+
+                var insert = _sorted.AsSpan(0, count).BinarySearch(p);
+                if (insert < 0)
+                {
+                    insert = ~insert;
+                }
+
+                _sorted.AsSpan(insert, count - insert).CopyTo(_sorted.AsSpan(insert + 1));
+                _sorted[insert] = p;
+                _ring[_next] = p;
+                _next = (_next + 1) % _ring.Length;
+                Count = count + 1;
             }
         }
 
@@ -319,6 +415,29 @@ public sealed class IngestValidator
         public bool IsBehind(long timeNanos, long tolerance) =>
             LastTimeNanos != long.MinValue && timeNanos < LastTimeNanos - tolerance;
 
-        public void CopyPrices(Span<long> destination) => _prices.AsSpan(0, Count).CopyTo(destination);
+        /// <summary>The window's median (element n/2 of the sorted prices) and MAD (element n/2 of the sorted absolute
+        /// deviations from it). The deviations of the elements below the median grow leftwards and those from the
+        /// median up grow rightwards, so the n/2-th smallest is found by merging the two runs outwards from the median.</summary>
+        public (long Median, long Mad) MedianAndMad()
+        {
+            var sorted = _sorted.AsSpan(0, Count);
+            var m = sorted.Length / 2;
+            var median = sorted[m];
+            int left = m - 1, right = m;
+            long deviation = 0;
+            for (var taken = 0; taken <= m; taken++)
+            {
+                if (left >= 0 && (right >= sorted.Length || median - sorted[left] <= sorted[right] - median))
+                {
+                    deviation = median - sorted[left--];
+                }
+                else
+                {
+                    deviation = sorted[right++] - median;
+                }
+            }
+
+            return (median, deviation);
+        }
     }
 }

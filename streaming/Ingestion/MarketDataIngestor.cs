@@ -60,6 +60,9 @@ public sealed class MarketDataIngestor
     private readonly ConcurrentDictionary<IngestRejectReason, long> _byReason = new();
     private readonly Dictionary<Symbol, byte[]> _keys = [];
     private readonly byte[] _buffer = new byte[MarketDataCodec.MaxRecordLength];
+    private readonly Action<DeliveryReport<byte[]?, byte[]>>[] _onDelivery;
+    private Symbol _lastSymbol;
+    private byte[]? _lastKey;
     private Error? _firstError;
     private long _in;
     private long _accepted;
@@ -83,6 +86,14 @@ public sealed class MarketDataIngestor
         _validator = validator;
         _topics = topics;
         _flowControl = flowControl;
+
+        // One delivery handler per reason, made once: a handler per message would be an allocation per record.
+        var reasons = Enum.GetValues<IngestRejectReason>();
+        _onDelivery = new Action<DeliveryReport<byte[]?, byte[]>>[reasons.Max(r => (int)r) + 1];
+        foreach (var reason in reasons)
+        {
+            _onDelivery[(int)reason] = report => OnDelivery(report, reason);
+        }
     }
 
     /// <summary>Records read so far (live, thread-safe).</summary>
@@ -140,12 +151,7 @@ public sealed class MarketDataIngestor
         {
             Interlocked.Increment(ref _in);
             var reason = check(_validator, record);
-            var symbol = symbolOf(record);
-            if (!_keys.TryGetValue(symbol, out var key))
-            {
-                key = Encoding.ASCII.GetBytes(symbol.Value);
-                _keys.Add(symbol, key);
-            }
+            var key = KeyOf(symbolOf(record));
 
             var n = encode(record, _buffer);
             var value = _buffer.AsSpan(0, n).ToArray();
@@ -186,6 +192,25 @@ public sealed class MarketDataIngestor
         return new IngestReport(In, Accepted, Rejected, new SortedDictionary<IngestRejectReason, long>(_byReason));
     }
 
+    /// <summary>The symbol's key bytes, made once per symbol (and the last one found without a lookup).</summary>
+    private byte[] KeyOf(Symbol symbol)
+    {
+        if (_lastKey is not null && ReferenceEquals(_lastSymbol.Value, symbol.Value))
+        {
+            return _lastKey;
+        }
+
+        if (!_keys.TryGetValue(symbol, out var key))
+        {
+            key = Encoding.ASCII.GetBytes(symbol.Value);
+            _keys.Add(symbol, key);
+        }
+
+        _lastSymbol = symbol;
+        _lastKey = key;
+        return key;
+    }
+
     private void Send(string topic, byte[]? key, byte[] value, Headers? headers, IngestRejectReason reason, CancellationToken ct)
     {
         if (reason == IngestRejectReason.None)
@@ -193,22 +218,24 @@ public sealed class MarketDataIngestor
             Interlocked.Increment(ref _sentAccepted);
         }
 
-        _producer.ProduceWithBackpressure(topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, report =>
+        _producer.ProduceWithBackpressure(topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, _onDelivery[(int)reason], ct);
+    }
+
+    private void OnDelivery(DeliveryReport<byte[]?, byte[]> report, IngestRejectReason reason)
+    {
+        if (report.Error.IsError)
         {
-            if (report.Error.IsError)
-            {
-                Interlocked.CompareExchange(ref _firstError, report.Error, null);
-                Interlocked.Increment(ref _failures);
-            }
-            else if (reason == IngestRejectReason.None)
-            {
-                Interlocked.Increment(ref _accepted);
-            }
-            else
-            {
-                Interlocked.Increment(ref _rejected);
-                _byReason.AddOrUpdate(reason, 1, static (_, c) => c + 1);
-            }
-        }, ct);
+            Interlocked.CompareExchange(ref _firstError, report.Error, null);
+            Interlocked.Increment(ref _failures);
+        }
+        else if (reason == IngestRejectReason.None)
+        {
+            Interlocked.Increment(ref _accepted);
+        }
+        else
+        {
+            Interlocked.Increment(ref _rejected);
+            _byReason.AddOrUpdate(reason, 1, static (_, c) => c + 1);
+        }
     }
 }
