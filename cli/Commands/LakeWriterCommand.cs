@@ -2,6 +2,7 @@ using System.CommandLine;
 using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Streaming.LakeWriter;
 using BigDataTrading.Warehouse;
+using BigDataTrading.Warehouse.Storage;
 using BigDataTrading.Warehouse.Catalog;
 
 namespace BigDataTrading.Cli.Commands;
@@ -16,6 +17,7 @@ public static class LakeWriterCommand
     public static Command Create()
     {
         var lake = new Option<string>("--lake") { Description = "Lake root folder (created if missing).", Required = true };
+        var mirror = new Option<string?>("--mirror") { Description = "A second lake root, e.g. webhdfs://namenode:9870/lake: every commit is also published there (write aside, then rename); a restart re-publishes anything a crash left behind." };
         var topic = new Option<string>("--topic") { Description = "Topic of trade records.", DefaultValueFactory = _ => BigDataTrading.Core.Topics.Ticks };
         var writerId = new Option<string>("--writer-id") { Description = "Writer identity in file names and manifests; one process per id.", DefaultValueFactory = _ => "lake-writer" };
         var maxRows = new Option<int>("--max-buffered-rows") { Description = "Commit when this many rows are buffered.", DefaultValueFactory = _ => 500_000 };
@@ -24,7 +26,7 @@ public static class LakeWriterCommand
         var bootstrap = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers (overrides Kafka:BootstrapServers). Required: an embedded cluster would be empty." };
         var command = new Command("lake-writer", "Write md.ticks to the lake as Hive-partitioned Parquet with offset manifests; resumes exactly where the last commit ended.")
         {
-            lake, topic, writerId, maxRows, delay, follow, bootstrap,
+            lake, mirror, topic, writerId, maxRows, delay, follow, bootstrap,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -43,8 +45,16 @@ public static class LakeWriterCommand
 
             await using var kafka = KafkaEndpoint.Start(kafkaOptions);
             var layout = new LakeLayout(parse.GetValue(lake)!);
+            using var remote = parse.GetValue(mirror) is { Length: > 0 } mirrorRoot ? LakeStorage.Open(mirrorRoot) : null;
+            var lakeMirror = remote is null ? null : new LakeMirror(layout, remote);
             try
             {
+                if (lakeMirror is not null)
+                {
+                    var checkedFiles = await lakeMirror.MirrorAllAsync(ct);
+                    Console.WriteLine($"mirror {lakeMirror.RemoteRoot}: {checkedFiles} existing part file(s) checked and published where missing");
+                }
+
                 var options = new KafkaLakeWriterOptions
                 {
                     Topic = parse.GetValue(topic)!,
@@ -53,6 +63,9 @@ public static class LakeWriterCommand
                     MaxBufferedRows = parse.GetValue(maxRows),
                     MaxCommitDelay = TimeSpan.FromSeconds(parse.GetValue(delay)),
                     StopAtEndOfStream = !parse.GetValue(follow),
+                    Committed = lakeMirror is null
+                        ? null
+                        : manifest => lakeMirror.MirrorAsync(manifest.Files.Select(f => layout.AbsolutePath(f.Final)), ct).GetAwaiter().GetResult(),
                 };
                 var writer = new KafkaLakeWriter(kafka.Clients, layout, new LakeCatalog(layout, TimeProvider.System), options, TimeProvider.System);
                 var report = await Task.Factory.StartNew(() => writer.Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -28,6 +28,12 @@ public sealed record KafkaLakeWriterOptions
     /// commit (default 5 s): bounds how stale the lake is on a quiet stream.</summary>
     public TimeSpan MaxCommitDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Called on the writer's thread after each commit is complete (files published, manifest and offsets written),
+    /// e.g. to mirror the new files to HDFS. An exception stops the writer; the commit itself stays done.
+    /// </summary>
+    public Action<LakeManifest>? Committed { get; init; }
+
     /// <summary>Stop once every partition has delivered its end-of-stream marker (a replay); false: run until cancelled.</summary>
     public bool StopAtEndOfStream { get; init; } = true;
 
@@ -221,6 +227,7 @@ public sealed class KafkaLakeWriter
             // After the manifest only: the group's offsets are for lag monitoring, the manifests are the truth.
             consumer.Commit(offsets.Select(o => new TopicPartitionOffset(o.Topic, new Partition(o.Partition), new Offset(o.To + 1))));
             _afterStep?.Invoke(LakeCommitStep.OffsetsCommitted);
+            _options.Committed?.Invoke(manifest);
         }
     }
 
