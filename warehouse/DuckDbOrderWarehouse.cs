@@ -53,40 +53,6 @@ public sealed class WarehouseConstraintException : Exception
 /// </remarks>
 public sealed class DuckDbOrderWarehouse : IOrderWarehouse
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS orders (
-            client_order_id VARCHAR PRIMARY KEY,
-            signal_id       VARCHAR NOT NULL,
-            symbol          VARCHAR NOT NULL,
-            side            VARCHAR NOT NULL CHECK (side IN ('Buy', 'Sell')),
-            quantity        BIGINT NOT NULL CHECK (quantity > 0),
-            order_type      VARCHAR NOT NULL CHECK (order_type IN ('Market', 'Limit')),
-            limit_price     DECIMAL(18,8) CHECK (limit_price > 0),
-            time_in_force   VARCHAR NOT NULL CHECK (time_in_force IN ('Day', 'GoodTillCancel', 'ImmediateOrCancel', 'FillOrKill')),
-            created_at      TIMESTAMP_NS NOT NULL,
-            status          VARCHAR NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
-            risk_decision   VARCHAR NOT NULL CHECK (length(risk_decision) > 0),
-            risk_reason     VARCHAR,
-            CHECK ((order_type = 'Limit') = (limit_price IS NOT NULL))
-        );
-        CREATE TABLE IF NOT EXISTS executions (
-            execution_id    VARCHAR PRIMARY KEY,
-            client_order_id VARCHAR NOT NULL REFERENCES orders (client_order_id),
-            venue_order_id  VARCHAR NOT NULL,
-            kind            VARCHAR NOT NULL CHECK (kind IN ('New', 'Trade', 'Canceled', 'Rejected')),
-            status          VARCHAR NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
-            symbol          VARCHAR NOT NULL,
-            side            VARCHAR NOT NULL CHECK (side IN ('Buy', 'Sell')),
-            last_qty        BIGINT NOT NULL CHECK (last_qty >= 0),
-            last_px         DECIMAL(18,8) NOT NULL CHECK (last_px >= 0),
-            cum_qty         BIGINT NOT NULL CHECK (cum_qty >= 0),
-            leaves_qty      BIGINT NOT NULL CHECK (leaves_qty >= 0),
-            transact_time   TIMESTAMP_NS NOT NULL,
-            text            VARCHAR,
-            CHECK (kind <> 'Trade' OR (last_qty > 0 AND last_px > 0))
-        );
-        """;
-
     private readonly DuckDBConnection _connection;
     private readonly Lock _gate = new();
 
@@ -106,7 +72,7 @@ public sealed class DuckDbOrderWarehouse : IOrderWarehouse
         try
         {
             _connection.Open();
-            Execute(Schema);
+            Execute(OrderWarehouseSchema.DuckDb);
         }
         catch
         {

@@ -16,41 +16,6 @@ namespace BigDataTrading.Warehouse;
 /// </remarks>
 public sealed class PostgresOrderWarehouse : IOrderWarehouse
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS orders (
-            client_order_id text PRIMARY KEY,
-            signal_id       text NOT NULL,
-            symbol          text NOT NULL,
-            side            text NOT NULL CHECK (side IN ('Buy', 'Sell')),
-            quantity        bigint NOT NULL CHECK (quantity > 0),
-            order_type      text NOT NULL CHECK (order_type IN ('Market', 'Limit')),
-            limit_price     numeric(18,8) CHECK (limit_price > 0),
-            time_in_force   text NOT NULL CHECK (time_in_force IN ('Day', 'GoodTillCancel', 'ImmediateOrCancel', 'FillOrKill')),
-            created_at      timestamptz NOT NULL,
-            status          text NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
-            risk_decision   text NOT NULL CHECK (length(risk_decision) > 0),
-            risk_reason     text,
-            CHECK ((order_type = 'Limit') = (limit_price IS NOT NULL))
-        );
-        CREATE TABLE IF NOT EXISTS executions (
-            execution_id    text PRIMARY KEY,
-            client_order_id text NOT NULL REFERENCES orders (client_order_id),
-            venue_order_id  text NOT NULL,
-            kind            text NOT NULL CHECK (kind IN ('New', 'Trade', 'Canceled', 'Rejected')),
-            status          text NOT NULL CHECK (status IN ('PendingNew', 'New', 'PartiallyFilled', 'Filled', 'Canceled', 'Rejected')),
-            symbol          text NOT NULL,
-            side            text NOT NULL CHECK (side IN ('Buy', 'Sell')),
-            last_qty        bigint NOT NULL CHECK (last_qty >= 0),
-            last_px         numeric(18,8) NOT NULL CHECK (last_px >= 0),
-            cum_qty         bigint NOT NULL CHECK (cum_qty >= 0),
-            leaves_qty      bigint NOT NULL CHECK (leaves_qty >= 0),
-            transact_time   timestamptz NOT NULL,
-            text            text,
-            CHECK (kind <> 'Trade' OR (last_qty > 0 AND last_px > 0))
-        );
-        CREATE INDEX IF NOT EXISTS executions_by_order ON executions (client_order_id);
-        """;
-
     private readonly NpgsqlDataSource _dataSource;
 
     /// <summary>Connects and creates the tables if missing.</summary>
@@ -64,7 +29,7 @@ public sealed class PostgresOrderWarehouse : IOrderWarehouse
         Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
         try
         {
-            using var command = _dataSource.CreateCommand(Schema);
+            using var command = _dataSource.CreateCommand(OrderWarehouseSchema.Postgres);
             command.ExecuteNonQuery();
         }
         catch

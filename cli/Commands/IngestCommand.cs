@@ -178,20 +178,4 @@ public static class IngestCommand
 
         return map with { TimeFormat = timeFormat ?? map.TimeFormat, TimeZone = timeZone };
     }
-
-    /// <summary>Sends every record the source could not parse to the dead-letter topic, with its reason, location and field.</summary>
-    private sealed class DeadLetterSourceErrorSink(MarketDataIngestor ingestor) : ISourceErrorSink
-    {
-        public void Report(SourceError error) => ingestor.RejectUnparsed(
-            error.Kind switch
-            {
-                SourceErrorKind.NonFinitePrice => IngestRejectReason.NonFinitePrice,
-                SourceErrorKind.NonFiniteSize => IngestRejectReason.NonFiniteSize,
-                _ => IngestRejectReason.Malformed,
-            },
-            error.Location,
-            error.Field,
-            error.Reason,
-            error.RawLine);
-    }
 }

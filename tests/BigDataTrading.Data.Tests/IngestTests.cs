@@ -178,7 +178,7 @@ public sealed class IngestKafkaTests
 
         var ingestor = new MarketDataIngestor(producer, new IngestValidator(new IngestValidationOptions()), topics,
             new ReplayFlowControl(() => Interlocked.Read(ref consumed), ReplayFlowControl.EmbeddedClusterMaxInFlight));
-        var errors = new IngestErrorSink(ingestor);
+        var errors = new DeadLetterSourceErrorSink(ingestor);
         var report = await ingestor.IngestBarsAsync(new CsvMarketDataSource(SharedData.Require(Sp500Daily), CsvColumnMap.Sp500Daily, errors).ReadBarsAsync(cts.Token), cts.Token);
         await reader;
 
@@ -188,22 +188,6 @@ public sealed class IngestKafkaTests
         Assert.Equal(report.RejectedByReason.ToDictionary(k => k.Key.ToString(), k => k.Value).OrderBy(k => k.Key), deadByReason.OrderBy(k => k.Key));
         Assert.Equal(505, volumeBySymbol.Count);
     }
-}
-
-/// <summary>Routes a source's unparsable records into ingestion's dead-letter topic (what <c>bdt ingest</c> does).</summary>
-internal sealed class IngestErrorSink(MarketDataIngestor ingestor) : ISourceErrorSink
-{
-    public void Report(SourceError error) => ingestor.RejectUnparsed(
-        error.Kind switch
-        {
-            SourceErrorKind.NonFinitePrice => IngestRejectReason.NonFinitePrice,
-            SourceErrorKind.NonFiniteSize => IngestRejectReason.NonFiniteSize,
-            _ => IngestRejectReason.Malformed,
-        },
-        error.Location,
-        error.Field,
-        error.Reason,
-        error.RawLine);
 }
 
 internal sealed record ReadRecord(byte[]? Key, byte[] Value, string? Reason, int Partition, long Offset);
