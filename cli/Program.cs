@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(ExchangeCommand.Create());
         root.Subcommands.Add(TraderCommand.Create());
         root.Subcommands.Add(CqlCommand.Create());
+        root.Subcommands.Add(StreamCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(LakeWriterCommand.Create());
         root.Subcommands.Add(SqlCommand.Create());

@@ -26,8 +26,14 @@ public static class StackCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            var topics = KafkaTopology.Of([.. new[] { Topics.RawTicks, Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals, Topics.Orders, Topics.Executions }
-                .Select(name => new TopicSpec(name, parse.GetValue(partitions)))]);
+            // The embedded cluster cannot create topics through the admin API, so everything a component of the system
+            // may use is created here: the pipeline topics and the output topics of the shipped CQL query pack.
+            var names = new[]
+            {
+                Topics.RawTicks, Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals, Topics.Orders, Topics.Executions,
+                "cql.late", "cql.ohlcv.1m", "cql.vwap.5m", "cql.alerts.volume", "cql.alerts.momentum", "cql.sessions",
+            };
+            var topics = KafkaTopology.Of([.. names.Select(name => new TopicSpec(name, parse.GetValue(partitions)))]);
             await using var stack = await EmbeddedStack.StartAsync(
                 new EmbeddedStackOptions(new KafkaOptions { DefaultPartitions = parse.GetValue(partitions) }, topics, parse.GetValue(lake)!.FullName, new ExchangeSimulatorOptions { Port = parse.GetValue(fixPort) }),
                 TimeProvider.System,

@@ -45,7 +45,29 @@ public sealed class AdminClientTopicProvisioner : ITopicProvisioner
             return;
         }
 
+        using var admin = _clients.CreateAdminClient("topic-provisioner");
+
+        // Ask for the topics that already exist first: creating is then only attempted for missing ones, so a client
+        // without CreateTopics rights (or a cluster whose controller cannot be reached, like librdkafka's mock cluster
+        // hosted by `bdt stack`) still starts when its topics are in place.
+        HashSet<string> existing;
+        try
+        {
+            existing = admin.GetMetadata(_timeout).Topics
+                .Where(t => t.Error.Code == ErrorCode.NoError)
+                .Select(t => t.Topic)
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (KafkaException e)
+        {
+            throw new KafkaSetupException(
+                $"Could not read topic metadata from Kafka at {_clients.BootstrapServers}: {e.Error.Reason}. Check that " +
+                "Kafka:BootstrapServers is right and the brokers are reachable.",
+                e);
+        }
+
         var specifications = topology.Topics
+            .Where(t => !existing.Contains(t.Name))
             .Select(t => new TopicSpecification
             {
                 Name = t.Name,
@@ -53,8 +75,11 @@ public sealed class AdminClientTopicProvisioner : ITopicProvisioner
                 ReplicationFactor = (short)ReplicationFactor,
             })
             .ToList();
+        if (specifications.Count == 0)
+        {
+            return;
+        }
 
-        using var admin = _clients.CreateAdminClient("topic-provisioner");
         try
         {
             await admin.CreateTopicsAsync(
