@@ -313,7 +313,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             OrderEventKind.Trade when fix42 => e.OrdStatus == FixOrdStatus.Filled ? FixExecType.Fill : FixExecType.PartialFill,
             OrderEventKind.Trade => FixExecType.Trade,
             OrderEventKind.Canceled => FixExecType.Canceled,
-            OrderEventKind.Replaced => ExecTypeReplaced,
+            OrderEventKind.Replaced => FixExecType.Replaced,
             _ => FixExecType.Rejected,
         };
         var builder = new ExecutionReport
@@ -343,7 +343,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
         if (e.Kind == OrderEventKind.Rejected)
         {
-            builder.Set(OrdRejReasonTag, e.Reason.ToOrdRejReason());
+            builder.Set(FixTag.OrdRejReason, e.Reason.ToOrdRejReason());
         }
 
         if (fix42)
@@ -353,12 +353,6 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
         return builder;
     }
-
-    /// <summary>OrdRejReason (103); not among the FIX engine's tag constants.</summary>
-    private const int OrdRejReasonTag = 103;
-
-    /// <summary>ExecType 5 = Replace (FIX 4.2 and 4.4); not among the engine's <see cref="FixExecType"/> members.</summary>
-    private const FixExecType ExecTypeReplaced = (FixExecType)'5';
 
     private string NextExecId() => RunId + "-E" + Interlocked.Increment(ref _nextExecId).ToString(CultureInfo.InvariantCulture);
 
@@ -524,11 +518,11 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     {
         public ValueTask OnMessageAsync(FixSession session, FixMessage message, CancellationToken cancellationToken) => message.MsgType switch
         {
-            FixMsgType.NewOrderSingle or FixMsgType.OrderCancelRequest or OrderCancelReplaceRequest.Type when owner._exchangeMatcher is { } matcher
+            FixMsgType.NewOrderSingle or FixMsgType.OrderCancelRequest or FixMsgType.OrderCancelReplaceRequest when owner._exchangeMatcher is { } matcher
                 => owner.OnMatcherRequestAsync(session, message, matcher, cancellationToken),
             FixMsgType.NewOrderSingle => owner.OnNewOrderAsync(session, message, cancellationToken),
             FixMsgType.OrderCancelRequest => owner.OnCancelRequestAsync(session, message, replace: false, cancellationToken),
-            OrderCancelReplaceRequest.Type => owner.OnCancelRequestAsync(session, message, replace: true, cancellationToken),
+            FixMsgType.OrderCancelReplaceRequest => owner.OnCancelRequestAsync(session, message, replace: true, cancellationToken),
             // A client refusing one of our messages needs no answer.
             FixMsgType.Reject or FixMsgType.BusinessMessageReject => ValueTask.CompletedTask,
             _ => new ValueTask(session.SendAsync(

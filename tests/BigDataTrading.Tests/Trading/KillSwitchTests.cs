@@ -29,24 +29,19 @@ public sealed class KillSwitchTests : IAsyncLifetime
     private const int Partitions = 1;
     private const string Token = "test-token-0123456789";
     private static readonly Symbol Spy = Symbol.Parse("SPY");
-    private readonly string _dir = Directory.CreateTempSubdirectory("bdt-kill-").FullName;
-    private EmbeddedStack _stack = null!;
+    private TraderTestStack _env = null!;
 
-    public async Task InitializeAsync() =>
-        _stack = await EmbeddedStack.StartAsync(
-            new EmbeddedStackOptions(
-                new KafkaOptions { DefaultPartitions = Partitions },
-                KafkaTopology.Of([.. new[] { Topics.Signals, Topics.Bars, Topics.Orders, Topics.Executions }.Select(t => new TopicSpec(t, Partitions))]),
-                Path.Combine(_dir, "lake"),
-                new ExchangeSimulatorOptions { LogDirectory = Path.Combine(_dir, "fix"), ExchangeMatcher = new OrderBookMatcher() }),
-            TimeProvider.System,
-            CancellationToken.None);
+    private EmbeddedStack _stack => _env.Stack;
+
+    private string _dir => _env.Directory;
+
+    public async Task InitializeAsync() => _env = await TraderTestStack.StartAsync("kill", Partitions, new OrderBookMatcher());
 
     [Fact]
     public async Task Engaging_over_http_cancels_the_resting_order_and_refuses_new_ones_while_a_wrong_token_changes_nothing()
     {
         using var warehouse = new DuckDbOrderWarehouse(Path.Combine(_dir, "warehouse.duckdb"));
-        await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
+        await using var venue = await _env.ConnectVenueAsync();
         using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("trader", "trader");
         using var traderProducer = _stack.Kafka.Clients.CreateProducer("trader");
         var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System);
@@ -57,7 +52,7 @@ public sealed class KillSwitchTests : IAsyncLifetime
         await Publish(producer, new Signal("smax-SPY-1", "smax", Spy, new Timestamp(60_000_000_000), Side.Buy, 100, Price.FromDecimal(100m)));
 
         // Nobody sells, so the buy rests in the book.
-        await Until(() => warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-1")) == OrderStatus.New, "the first order to be acknowledged");
+        await TraderTestStack.Until(() => warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-1")) == OrderStatus.New, "the first order to be acknowledged");
 
         using var http = new HttpClient { BaseAddress = control.BaseAddress };
         var refused = await http.PostAsync("kill-switch", null);
@@ -68,7 +63,7 @@ public sealed class KillSwitchTests : IAsyncLifetime
         var engaged = await http.PostAsync("kill-switch", new StringContent("""{"reason":"test stop"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, engaged.StatusCode);
         Assert.True(trader.KillSwitch.IsEngaged);
-        await Until(() => warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-1")) == OrderStatus.Canceled, "the resting order to be cancelled");
+        await TraderTestStack.Until(() => warehouse.GetOrderStatus(new ClientOrderId("smax-SPY-1")) == OrderStatus.Canceled, "the resting order to be cancelled");
 
         await Publish(producer, new Signal("smax-SPY-2", "smax", Spy, new Timestamp(120_000_000_000), Side.Buy, 100, Price.FromDecimal(100m)));
         await EndOfStream.WriteAsync(producer, Topics.Signals, Partitions, CancellationToken.None);
@@ -88,20 +83,5 @@ public sealed class KillSwitchTests : IAsyncLifetime
     private static Task<DeliveryResult<byte[]?, byte[]>> Publish(IProducer<byte[]?, byte[]> producer, Signal signal) =>
         producer.ProduceAsync(Topics.Signals, new Message<byte[]?, byte[]> { Key = "SPY"u8.ToArray(), Value = JsonRecords.Serialize(signal) });
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Yield();
-            await Task.Delay(10);
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _env.DisposeAsync();
 }

@@ -24,18 +24,13 @@ public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetim
 {
     private const int Partitions = 2;
     private static readonly Symbol Spy = Symbol.Parse("SPY");
-    private readonly string _dir = Directory.CreateTempSubdirectory("bdt-trader-").FullName;
-    private EmbeddedStack _stack = null!;
+    private TraderTestStack _env = null!;
 
-    public async Task InitializeAsync() =>
-        _stack = await EmbeddedStack.StartAsync(
-            new EmbeddedStackOptions(
-                new KafkaOptions { DefaultPartitions = Partitions },
-                KafkaTopology.Of([.. new[] { Topics.Signals, Topics.Bars, Topics.Orders, Topics.Executions }.Select(t => new TopicSpec(t, Partitions))]),
-                Path.Combine(_dir, "lake"),
-                new ExchangeSimulatorOptions { LogDirectory = Path.Combine(_dir, "fix") }),
-            TimeProvider.System,
-            CancellationToken.None);
+    private EmbeddedStack _stack => _env.Stack;
+
+    private string _dir => _env.Directory;
+
+    public async Task InitializeAsync() => _env = await TraderTestStack.StartAsync("trader", Partitions);
 
     [Fact]
     public Task A_replayed_signal_becomes_one_order_and_a_risk_rejection_is_recorded_with_its_reason() =>
@@ -55,18 +50,13 @@ public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetim
 
         async Task<TraderResult> RunTraderUntilAsync(Func<bool> done)
         {
-            await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
+            await using var venue = await _env.ConnectVenueAsync();
             using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("live-trader", "trader");
             using var traderProducer = _stack.Kafka.Clients.CreateProducer("trader");
             var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System);
             using var stop = new CancellationTokenSource();
             var run = trader.RunUntilStoppedAsync(stop.Token);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!done())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the trader");
-                await Task.Delay(10);
-            }
+            await TraderTestStack.Until(done, "the trader");
 
             await stop.CancelAsync();
             return await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -105,7 +95,7 @@ public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetim
         TraderResult result;
         using (var warehouse = openWarehouse())
         {
-            await using var venue = await FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", _stack.Exchange.Port, "BDT", _stack.Exchange.CompId, Path.Combine(_dir, "fix")), TimeProvider.System, CancellationToken.None);
+            await using var venue = await _env.ConnectVenueAsync();
             using var consumer = _stack.Kafka.Clients.CreateLosslessConsumer("trader-test", "trader");
             using var producer = _stack.Kafka.Clients.CreateProducer("trader");
             var trader = new TraderService(TraderOptions.Default, consumer, producer, venue, warehouse, new PipelineCounters(), TimeProvider.System);
@@ -141,9 +131,5 @@ public sealed class TraderServiceTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Equal(2, intents);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _env.DisposeAsync();
 }

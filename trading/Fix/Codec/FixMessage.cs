@@ -105,57 +105,42 @@ public sealed class FixMessage
     public bool TryGetInt(int tag, out int value)
     {
         value = 0;
-        return TryGetValue(tag, out var span)
-            && int.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseInt(span, out value);
     }
 
     /// <summary>Parses a long integer field.</summary>
     public bool TryGetLong(int tag, out long value)
     {
         value = 0;
-        return TryGetValue(tag, out var span)
-            && long.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseLong(span, out value);
     }
 
     /// <summary>Parses a decimal (Qty/Price/Amt) field: optional sign, digits, optional decimal point; no exponent.</summary>
     public bool TryGetDecimal(int tag, out decimal value)
     {
         value = 0;
-        return TryGetValue(tag, out var span)
-            && decimal.TryParse(span, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseDecimal(span, out value);
     }
 
     /// <summary>Reads a single-character field (enumerations such as Side, OrdType, ExecType).</summary>
     public bool TryGetChar(int tag, out char value)
     {
         value = default;
-        if (!TryGetValue(tag, out var span) || span.Length != 1)
-        {
-            return false;
-        }
-
-        value = (char)span[0];
-        return true;
+        return TryGetValue(tag, out var span) && FixValue.TryParseChar(span, out value);
     }
 
     /// <summary>Reads a FIX boolean (<c>Y</c>/<c>N</c>).</summary>
     public bool TryGetBool(int tag, out bool value)
     {
         value = false;
-        if (!TryGetChar(tag, out var c) || c is not ('Y' or 'N'))
-        {
-            return false;
-        }
-
-        value = c == 'Y';
-        return true;
+        return TryGetValue(tag, out var span) && FixValue.TryParseBool(span, out value);
     }
 
     /// <summary>Parses a UTCTimestamp: <c>yyyyMMdd-HH:mm:ss</c> with optional <c>.fff</c> (up to 9 fraction digits).</summary>
     public bool TryGetTimestamp(int tag, out DateTimeOffset value)
     {
         value = default;
-        return TryGetValue(tag, out var span) && TryParseTimestamp(span, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseTimestamp(span, out value);
     }
 
     /// <summary>Decodes a field as a string (allocates); null when absent.</summary>
@@ -317,70 +302,6 @@ public sealed class FixMessage
 
         error = null;
         return true;
-    }
-
-    internal static bool TryParseTimestamp(ReadOnlySpan<byte> s, out DateTimeOffset value)
-    {
-        value = default;
-        if (s.Length < 17 || s[8] != (byte)'-' || s[11] != (byte)':' || s[14] != (byte)':')
-        {
-            return false;
-        }
-
-        if (!Digits(s[0..4], out var year) || !Digits(s[4..6], out var month) || !Digits(s[6..8], out var day)
-            || !Digits(s[9..11], out var hour) || !Digits(s[12..14], out var minute) || !Digits(s[15..17], out var second))
-        {
-            return false;
-        }
-
-        long fractionTicks = 0;
-        if (s.Length > 17)
-        {
-            var fraction = s[18..];
-            if (s[17] != (byte)'.' || fraction.Length is 0 or > 9 || !Digits(fraction, out var f))
-            {
-                return false;
-            }
-
-            // Scale the fraction to 100 ns ticks; digits beyond the 7th are truncated.
-            fractionTicks = f;
-            for (var i = fraction.Length; i < 7; i++)
-            {
-                fractionTicks *= 10;
-            }
-
-            for (var i = fraction.Length; i > 7; i--)
-            {
-                fractionTicks /= 10;
-            }
-        }
-
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
-        {
-            return false;
-        }
-
-        // Leap second 60 is folded into the next second (DateTime cannot represent it).
-        var dt = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Utc).AddTicks(fractionTicks)
-            .AddSeconds(second == 60 ? 1 : 0);
-        value = new DateTimeOffset(dt);
-        return true;
-
-        static bool Digits(ReadOnlySpan<byte> d, out int result)
-        {
-            result = 0;
-            foreach (var b in d)
-            {
-                if (b is < (byte)'0' or > (byte)'9')
-                {
-                    return false;
-                }
-
-                result = (result * 10) + (b - '0');
-            }
-
-            return true;
-        }
     }
 
     private int IndexOf(int tag)

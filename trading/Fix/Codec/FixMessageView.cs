@@ -98,35 +98,28 @@ public sealed class FixMessageView
     public bool TryGetInt(int tag, out int value)
     {
         value = 0;
-        return TryGetValue(tag, out var span) && int.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseInt(span, out value);
     }
 
     /// <summary>Parses a decimal (Qty/Price/Amt) field.</summary>
     public bool TryGetDecimal(int tag, out decimal value)
     {
         value = 0;
-        return TryGetValue(tag, out var span)
-            && decimal.TryParse(span, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseDecimal(span, out value);
     }
 
     /// <summary>Reads a single-character field.</summary>
     public bool TryGetChar(int tag, out char value)
     {
         value = default;
-        if (!TryGetValue(tag, out var span) || span.Length != 1)
-        {
-            return false;
-        }
-
-        value = (char)span[0];
-        return true;
+        return TryGetValue(tag, out var span) && FixValue.TryParseChar(span, out value);
     }
 
     /// <summary>Parses a UTCTimestamp field.</summary>
     public bool TryGetTimestamp(int tag, out DateTimeOffset value)
     {
         value = default;
-        return TryGetValue(tag, out var span) && FixMessage.TryParseTimestamp(span, out value);
+        return TryGetValue(tag, out var span) && FixValue.TryParseTimestamp(span, out value);
     }
 
     /// <summary>An owned, immutable copy of the loaded message.</summary>

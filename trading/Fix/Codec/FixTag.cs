@@ -45,6 +45,7 @@ public static class FixTag
     public const int TransactTime = 60;
     public const int EncryptMethod = 98;
     public const int CxlRejReason = 102;
+    public const int OrdRejReason = 103;
     public const int HeartBtInt = 108;
     public const int TestReqId = 112;
     public const int OrigSendingTime = 122;
@@ -72,6 +73,7 @@ public static class FixMsgType
     public const string Logon = "A";
     public const string NewOrderSingle = "D";
     public const string OrderCancelRequest = "F";
+    public const string OrderCancelReplaceRequest = "G";
     public const string BusinessMessageReject = "j";
 
     /// <summary>True for the administrative (session-level) message types this engine handles itself.</summary>

@@ -55,6 +55,9 @@ public enum FixExecType
     /// <summary>4 = Canceled.</summary>
     Canceled = '4',
 
+    /// <summary>5 = Replaced (an OrderCancelReplaceRequest took effect).</summary>
+    Replaced = '5',
+
     /// <summary>8 = Rejected.</summary>
     Rejected = '8',
 

@@ -362,7 +362,7 @@ public sealed class FixDataDictionary
             }
 
             case FixFieldType.UtcTimestamp:
-                return FixMessage.TryParseTimestamp(value, out _);
+                return FixValue.TryParseTimestamp(value, out _);
             default:
                 return true;
         }

@@ -1,21 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
-using BigDataTrading.Fix;
 
-namespace BigDataTrading.Exchange;
+namespace BigDataTrading.Fix;
 
 /// <summary>
 /// OrderCancelReplaceRequest (35=G): amend the price and/or quantity of the open order <see cref="OrigClOrdId"/>.
 /// Quantities in instrument units, prices in quote currency per unit (<see cref="decimal"/>). Immutable.
 /// </summary>
-/// <remarks>
-/// Lives here rather than in the FIX engine's message set because the exchange is its only user so far; it only
-/// uses the engine's public builder and reader, so it can move there unchanged.
-/// </remarks>
 public sealed record OrderCancelReplaceRequest : IFixApplicationMessage
 {
-    /// <summary>MsgType (35) of this message.</summary>
-    public const string Type = "G";
-
     /// <summary>OrigClOrdID (41): the order's current ClOrdID.</summary>
     public required string OrigClOrdId { get; init; }
 
@@ -44,7 +36,7 @@ public sealed record OrderCancelReplaceRequest : IFixApplicationMessage
     public FixHandlInst? HandlInst { get; init; }
 
     /// <inheritdoc />
-    public string MsgType => Type;
+    public string MsgType => FixMsgType.OrderCancelReplaceRequest;
 
     /// <inheritdoc />
     public void WriteBody(FixMessageBuilder builder)
@@ -72,7 +64,7 @@ public sealed record OrderCancelReplaceRequest : IFixApplicationMessage
     {
         ArgumentNullException.ThrowIfNull(message);
         request = null;
-        error = message.MsgType == Type ? null : $"MsgType {message.MsgType} is not {Type}";
+        error = message.MsgType == FixMsgType.OrderCancelReplaceRequest ? null : $"MsgType {message.MsgType} is not {FixMsgType.OrderCancelReplaceRequest}";
         var orig = Required(message, FixTag.OrigClOrdId, "OrigClOrdID", ref error);
         var clOrdId = Required(message, FixTag.ClOrdId, "ClOrdID", ref error);
         var symbol = Required(message, FixTag.Symbol, "Symbol", ref error);

@@ -1,0 +1,102 @@
+using System.Globalization;
+
+namespace BigDataTrading.Fix;
+
+/// <summary>
+/// The one definition of how FIX field values are read from their bytes (int, long, decimal Qty/Price/Amt, char,
+/// Y/N boolean, UTCTimestamp), shared by <see cref="FixMessage"/>, <see cref="FixMessageView"/> and the data
+/// dictionary so a format rule cannot differ between them. Allocation-free; thread-safe.
+/// </summary>
+internal static class FixValue
+{
+    /// <summary>Integer: invariant digits with an optional leading '-'.</summary>
+    public static bool TryParseInt(ReadOnlySpan<byte> s, out int value) =>
+        int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>Long integer: invariant digits with an optional leading '-'.</summary>
+    public static bool TryParseLong(ReadOnlySpan<byte> s, out long value) =>
+        long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>Decimal (Qty/Price/Amt): optional sign, digits, optional decimal point; no exponent.</summary>
+    public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value) =>
+        decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>A single-character value (enumerations such as Side, OrdType, ExecType).</summary>
+    public static bool TryParseChar(ReadOnlySpan<byte> s, out char value)
+    {
+        value = s.Length == 1 ? (char)s[0] : default;
+        return s.Length == 1;
+    }
+
+    /// <summary>A FIX boolean: <c>Y</c> or <c>N</c>.</summary>
+    public static bool TryParseBool(ReadOnlySpan<byte> s, out bool value)
+    {
+        value = s.Length == 1 && s[0] == (byte)'Y';
+        return s.Length == 1 && s[0] is (byte)'Y' or (byte)'N';
+    }
+
+    /// <summary>Parses a UTCTimestamp: <c>yyyyMMdd-HH:mm:ss</c> with optional <c>.f</c> to <c>.fffffffff</c>; digits past 100 ns are truncated.</summary>
+    public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 17 || s[8] != (byte)'-' || s[11] != (byte)':' || s[14] != (byte)':')
+        {
+            return false;
+        }
+
+        if (!Digits(s[0..4], out var year) || !Digits(s[4..6], out var month) || !Digits(s[6..8], out var day)
+            || !Digits(s[9..11], out var hour) || !Digits(s[12..14], out var minute) || !Digits(s[15..17], out var second))
+        {
+            return false;
+        }
+
+        long fractionTicks = 0;
+        if (s.Length > 17)
+        {
+            var fraction = s[18..];
+            if (s[17] != (byte)'.' || fraction.Length is 0 or > 9 || !Digits(fraction, out var f))
+            {
+                return false;
+            }
+
+            // Scale the fraction to 100 ns ticks; digits beyond the 7th are truncated.
+            fractionTicks = f;
+            for (var i = fraction.Length; i < 7; i++)
+            {
+                fractionTicks *= 10;
+            }
+
+            for (var i = fraction.Length; i > 7; i--)
+            {
+                fractionTicks /= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
+        {
+            return false;
+        }
+
+        // Leap second 60 is folded into the next second (DateTime cannot represent it).
+        var dt = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Utc).AddTicks(fractionTicks)
+            .AddSeconds(second == 60 ? 1 : 0);
+        value = new DateTimeOffset(dt);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> d, out int result)
+        {
+            result = 0;
+            foreach (var b in d)
+            {
+                if (b is < (byte)'0' or > (byte)'9')
+                {
+                    return false;
+                }
+
+                result = (result * 10) + (b - '0');
+            }
+
+            return true;
+        }
+    }
+}
