@@ -17,7 +17,8 @@ internal static class CodecBenchmark
 {
     private static readonly DateTimeOffset Time = new(2025, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
 
-    public static void Run(int rounds, int messages)
+    /// <summary>The ExecutionReport and NewOrderSingle frames every codec case parses.</summary>
+    internal static (byte[] ExecutionReport, byte[] NewOrderSingle) Frames()
     {
         var header = new FixHeader("BDTX", "BDT", 12345, Time);
         var report = new ExecutionReport
@@ -48,8 +49,12 @@ internal static class CodecBenchmark
             OrdType = FixOrdType.Limit,
             Price = 187.25m,
         };
-        var erFrame = report.Encode(header);
-        var nosFrame = order.Encode(header);
+        return (report.Encode(header), order.Encode(header));
+    }
+
+    public static void Run(int rounds, int messages)
+    {
+        var (erFrame, nosFrame) = Frames();
 
         Console.WriteLine($"Codec: parse + encode per message, {messages:N0} messages x {rounds} rounds, one thread (medians)");
         Console.WriteLine($"{"message",-16} {"case",-34} {"msg/s",14} {"bytes/msg",10} {"x baseline",11}");
@@ -98,7 +103,7 @@ internal static class CodecBenchmark
         ];
     }
 
-    private static (double Rate, double BytesPerMessage) Measure(CodecCase run, byte[] frame, int messages)
+    internal static (double Rate, double BytesPerMessage) Measure(CodecCase run, byte[] frame, int messages)
     {
         long sink = 0;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -118,7 +123,7 @@ internal static class CodecBenchmark
         return (messages / watch.Elapsed.TotalSeconds, (double)bytes / messages);
     }
 
-    private static long ViewReport(byte[] frame, FixMessageView view, FixMessageBuilder builder, byte[] buffer, FixHeader header)
+    internal static long ViewReport(byte[] frame, FixMessageView view, FixMessageBuilder builder, byte[] buffer, FixHeader header)
     {
         if (!view.TryLoad(frame, out _) || !view.TryGetValue(FixTag.ClOrdId, out var clOrdId) || !view.TryGetValue(FixTag.OrderId, out var orderId)
             || !view.TryGetValue(FixTag.ExecId, out var execId) || !view.TryGetValue(FixTag.Symbol, out var symbol)

@@ -2,7 +2,7 @@ using System.Globalization;
 using BigDataTrading.Fix.Benchmarks;
 
 // FIX codec and session benchmarks. Run in Release:
-//   dotnet run -c Release --project tests/BigDataTrading.Fix.Benchmarks -- [--rounds 7] [--messages 200000] [--latency-orders 5000] [--no-latency]
+//   dotnet run -c Release --project tests/BigDataTrading.Fix.Benchmarks -- [--rounds 7] [--messages 200000] [--latency-orders 5000] [--no-latency] [--profile]
 var rounds = Option("--rounds", 7);
 var messages = Option("--messages", 200_000);
 var latencyOrders = Option("--latency-orders", 5_000);
@@ -10,6 +10,12 @@ var latencyOrders = Option("--latency-orders", 5_000);
 Console.WriteLine("warning: Debug build; figures are only meaningful with -c Release");
 #endif
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+if (args.Contains("--profile"))
+{
+    CodecProfile.Run(rounds, messages);
+    return;
+}
+
 CodecBenchmark.Run(rounds, messages);
 if (!args.Contains("--no-latency"))
 {

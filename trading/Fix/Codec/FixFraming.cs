@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace BigDataTrading.Fix;
 
 /// <summary>Low-level checks shared by the frame reader, the parser and the log reader.</summary>
@@ -20,12 +23,42 @@ internal static class FixFraming
     /// <summary>Upper bound on one frame; a larger declared BodyLength is treated as garbage.</summary>
     public const int MaxFrameLength = 1 << 20;
 
+    /// <summary>The FIX CheckSum: the sum of every byte, modulo 256.</summary>
+    /// <remarks>
+    /// Only the sum modulo 256 matters, so byte lanes may wrap: adding whole vectors of bytes and summing the lanes at
+    /// the end gives the same result as the scalar loop, at a fraction of the cost (it runs twice per message:
+    /// once on receive, once on send).
+    /// </remarks>
     public static int Checksum(ReadOnlySpan<byte> bytes)
     {
         uint sum = 0;
-        foreach (var b in bytes)
+        var i = 0;
+        ref var start = ref MemoryMarshal.GetReference(bytes);
+        if (Vector256.IsHardwareAccelerated && bytes.Length >= Vector256<byte>.Count)
         {
-            sum += b;
+            var acc = Vector256<byte>.Zero;
+            for (; i <= bytes.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                acc += Vector256.LoadUnsafe(ref start, (nuint)i);
+            }
+
+            sum += Vector256.Sum(acc);
+        }
+
+        if (Vector128.IsHardwareAccelerated && bytes.Length - i >= Vector128<byte>.Count)
+        {
+            var acc = Vector128<byte>.Zero;
+            for (; i <= bytes.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                acc += Vector128.LoadUnsafe(ref start, (nuint)i);
+            }
+
+            sum += Vector128.Sum(acc);
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            sum += bytes[i];
         }
 
         return (int)(sum % 256);

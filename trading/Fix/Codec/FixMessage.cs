@@ -278,7 +278,7 @@ public sealed class FixMessage
             }
 
             pos++;
-            var end = raw[pos..].IndexOf(FixFraming.Soh);
+            var end = IndexOfSoh(raw, pos);
             if (end < 0)
             {
                 error = describeErrors ? $"tag {tag} is not terminated by SOH" : null;
@@ -302,6 +302,30 @@ public sealed class FixMessage
 
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// Length of the value starting at <paramref name="from"/> up to the next SOH, or -1. Most FIX values are a few
+    /// bytes, where a plain loop beats the vectorised search's set-up; long values (text, data) switch to it.
+    /// </summary>
+    private static int IndexOfSoh(ReadOnlySpan<byte> raw, int from)
+    {
+        var limit = Math.Min(raw.Length, from + 16);
+        for (var i = from; i < limit; i++)
+        {
+            if (raw[i] == FixFraming.Soh)
+            {
+                return i - from;
+            }
+        }
+
+        if (limit == raw.Length)
+        {
+            return -1;
+        }
+
+        var rest = raw[limit..].IndexOf(FixFraming.Soh);
+        return rest < 0 ? -1 : limit - from + rest;
     }
 
     private int IndexOf(int tag)

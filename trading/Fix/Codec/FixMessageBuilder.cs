@@ -96,7 +96,7 @@ public sealed class FixMessageBuilder
     public FixMessageBuilder Set(int tag, decimal value)
     {
         var span = BeginField(tag, 32);
-        value.TryFormat(span, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        FixValue.TryFormatDecimal(value, span, out var written);
         return EndField(written);
     }
 
@@ -273,8 +273,36 @@ public sealed class FixMessageBuilder
 
     private static int WriteTag(Span<byte> span, int tag)
     {
-        tag.TryFormat(span, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        var written = WriteTagNumber(span, tag);
         span[written++] = (byte)'=';
+        return written;
+    }
+
+    /// <summary>Writes a positive tag number; tags are almost always 1–4 digits, which skip the general formatter.</summary>
+    private static int WriteTagNumber(Span<byte> span, int tag)
+    {
+        if (tag < 10)
+        {
+            span[0] = (byte)('0' + tag);
+            return 1;
+        }
+
+        if (tag < 100)
+        {
+            span[1] = (byte)('0' + (tag % 10));
+            span[0] = (byte)('0' + (tag / 10));
+            return 2;
+        }
+
+        if (tag < 1000)
+        {
+            span[2] = (byte)('0' + (tag % 10));
+            span[1] = (byte)('0' + (tag / 10 % 10));
+            span[0] = (byte)('0' + (tag / 100));
+            return 3;
+        }
+
+        tag.TryFormat(span, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
         return written;
     }
 
@@ -326,18 +354,22 @@ public sealed class FixMessageBuilder
     /// <summary>Writes <c>yyyyMMdd-HH:mm:ss.fff</c> (UTC) into <paramref name="destination"/>; returns 21.</summary>
     internal static int WriteTimestamp(Span<byte> destination, DateTimeOffset value)
     {
+        // One calendar decomposition and integer arithmetic on the time of day (DateTime.Year, .Month, .Day each
+        // decompose the date again).
         var t = value.UtcDateTime;
-        Write(destination, 0, t.Year, 4);
-        Write(destination, 4, t.Month, 2);
-        Write(destination, 6, t.Day, 2);
+        t.Deconstruct(out int year, out int month, out int day);
+        var milliseconds = (int)(t.TimeOfDay.Ticks / TimeSpan.TicksPerMillisecond);
+        Write(destination, 0, year, 4);
+        Write(destination, 4, month, 2);
+        Write(destination, 6, day, 2);
         destination[8] = (byte)'-';
-        Write(destination, 9, t.Hour, 2);
+        Write(destination, 9, milliseconds / 3_600_000, 2);
         destination[11] = (byte)':';
-        Write(destination, 12, t.Minute, 2);
+        Write(destination, 12, milliseconds / 60_000 % 60, 2);
         destination[14] = (byte)':';
-        Write(destination, 15, t.Second, 2);
+        Write(destination, 15, milliseconds / 1000 % 60, 2);
         destination[17] = (byte)'.';
-        Write(destination, 18, t.Millisecond, 3);
+        Write(destination, 18, milliseconds % 1000, 3);
         return 21;
 
         static void Write(Span<byte> d, int offset, int value, int digits)
@@ -355,9 +387,7 @@ public sealed class FixMessageBuilder
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tag);
         // tag (<= 10 digits) + '=' + value + SOH
         EnsureCapacity(_length + 12 + maxValueBytes);
-        tag.TryFormat(_body.AsSpan(_length), out var tagDigits, default, System.Globalization.CultureInfo.InvariantCulture);
-        _length += tagDigits;
-        _body[_length++] = (byte)'=';
+        _length += WriteTag(_body.AsSpan(_length), tag);
         return _body.AsSpan(_length, maxValueBytes);
     }
 

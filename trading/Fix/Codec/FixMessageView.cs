@@ -12,9 +12,17 @@ namespace BigDataTrading.Fix;
 /// <remarks>Not thread-safe. Valid only while the loaded bytes are unchanged and until the next <see cref="TryLoad"/>.</remarks>
 public sealed class FixMessageView
 {
+    /// <summary>Tags below this are found through <see cref="_direct"/>; larger (custom) tags by a scan.</summary>
+    private const int DirectTags = 1024;
+
     private FixMessage.Field[] _fields = new FixMessage.Field[32];
     private ReadOnlyMemory<byte> _raw;
     private int _count;
+
+    // Tag → index of its first occurrence, valid when the slot's stamp equals the current load's: a lookup is one
+    // array read instead of a scan of every field, and loading a message never has to clear the table.
+    private readonly (int Stamp, int Index)[] _direct = new (int, int)[DirectTags];
+    private int _stamp;
 
     /// <summary>MsgType (35) of the loaded message (a shared constant for common types).</summary>
     public string MsgType { get; private set; } = string.Empty;
@@ -62,6 +70,7 @@ public sealed class FixMessageView
         }
 
         _raw = frame;
+        IndexTags();
         MsgType = FixMsgType.FromSpan(span.Slice(_fields[2].Offset, _fields[2].Length));
         error = null;
         return true;
@@ -131,8 +140,36 @@ public sealed class FixMessageView
         return _fields[index];
     }
 
+    private void IndexTags()
+    {
+        if (++_stamp == int.MaxValue)
+        {
+            Array.Clear(_direct);
+            _stamp = 1;
+        }
+
+        var stamp = _stamp;
+        var direct = _direct;
+        var fields = _fields;
+        for (var i = _count - 1; i >= 0; i--)
+        {
+            // Backwards, so the first occurrence of a repeated tag is the one left in the table.
+            var tag = fields[i].Tag;
+            if ((uint)tag < DirectTags)
+            {
+                direct[tag] = (stamp, i);
+            }
+        }
+    }
+
     private int IndexOf(int tag)
     {
+        if ((uint)tag < DirectTags)
+        {
+            var slot = _direct[tag];
+            return slot.Stamp == _stamp && _count > 0 ? slot.Index : -1;
+        }
+
         var fields = _fields;
         for (var i = 0; i < _count; i++)
         {

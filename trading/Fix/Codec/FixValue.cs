@@ -18,8 +18,120 @@ internal static class FixValue
         long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
     /// <summary>Decimal (Qty/Price/Amt): optional sign, digits, optional decimal point; no exponent.</summary>
-    public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value) =>
+    /// <remarks>
+    /// Prices and quantities are short, so the common case (optional '-', at most 19 digits, non-zero) is assembled
+    /// straight into the decimal's 64-bit mantissa and scale — the same value and scale (trailing zeros kept) as
+    /// <see cref="decimal.TryParse(ReadOnlySpan{byte}, NumberStyles, IFormatProvider?, out decimal)"/>, several
+    /// times faster. Anything else (a '+', zero, more digits, malformed input) takes the BCL parser, so the accepted
+    /// syntax is exactly the BCL's.
+    /// </remarks>
+    public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value)
+    {
+        var i = 0;
+        var negative = false;
+        if (s.Length > 0 && s[0] == (byte)'-')
+        {
+            negative = true;
+            i = 1;
+        }
+
+        ulong mantissa = 0;
+        var digits = 0;
+        var scale = -1;
+        for (; i < s.Length; i++)
+        {
+            var d = (uint)(s[i] - '0');
+            if (d <= 9)
+            {
+                if (++digits > 19)
+                {
+                    return SlowDecimal(s, out value);
+                }
+
+                mantissa = (mantissa * 10) + d;
+                if (scale >= 0)
+                {
+                    scale++;
+                }
+            }
+            else if (s[i] == (byte)'.' && scale < 0)
+            {
+                scale = 0;
+            }
+            else
+            {
+                return SlowDecimal(s, out value);
+            }
+        }
+
+        if (mantissa == 0)
+        {
+            // Zero (and "-0", "0.00") keeps the BCL's sign and scale rules.
+            return SlowDecimal(s, out value);
+        }
+
+        value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, negative, (byte)Math.Max(scale, 0));
+        return true;
+    }
+
+    private static bool SlowDecimal(ReadOnlySpan<byte> s, out decimal value) =>
         decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>
+    /// Writes a decimal in fixed-point notation exactly as <c>decimal.TryFormat(destination, out written, default,
+    /// CultureInfo.InvariantCulture)</c> does (all digits of the scale, trailing zeros kept), without the general
+    /// number formatter for the common case of a mantissa that fits 64 bits.
+    /// </summary>
+    public static bool TryFormatDecimal(decimal value, Span<byte> destination, out int written)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var mantissa = (uint)bits[0] | ((ulong)(uint)bits[1] << 32);
+        if (bits[2] != 0 || mantissa == 0)
+        {
+            return value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+        }
+
+        var scale = (bits[3] >> 16) & 0xFF;
+        var negative = bits[3] < 0;
+        Span<byte> digits = stackalloc byte[20];
+        mantissa.TryFormat(digits, out var count, default, CultureInfo.InvariantCulture);
+        var length = (negative ? 1 : 0) + (scale == 0 ? count : scale >= count ? scale + 2 : count + 1);
+        if (destination.Length < length)
+        {
+            written = 0;
+            return false;
+        }
+
+        var pos = 0;
+        if (negative)
+        {
+            destination[pos++] = (byte)'-';
+        }
+
+        if (scale == 0)
+        {
+            digits[..count].CopyTo(destination[pos..]);
+        }
+        else if (scale >= count)
+        {
+            // 0.00ddd
+            destination[pos++] = (byte)'0';
+            destination[pos++] = (byte)'.';
+            destination.Slice(pos, scale - count).Fill((byte)'0');
+            digits[..count].CopyTo(destination[(pos + scale - count)..]);
+        }
+        else
+        {
+            var integer = count - scale;
+            digits[..integer].CopyTo(destination[pos..]);
+            destination[pos + integer] = (byte)'.';
+            digits[integer..count].CopyTo(destination[(pos + integer + 1)..]);
+        }
+
+        written = length;
+        return true;
+    }
 
     /// <summary>A single-character value (enumerations such as Side, OrdType, ExecType).</summary>
     public static bool TryParseChar(ReadOnlySpan<byte> s, out char value)
