@@ -12,7 +12,7 @@ namespace BigDataTrading.Fix;
 /// <remarks>
 /// Immutable and safe to share between threads. It owns a private copy of its bytes, so it stays valid after the
 /// frame reader's buffer is reused. Field lookup is a linear scan (FIX messages are tens of fields); when a tag
-/// repeats (repeating groups, which this thin engine does not model) the first occurrence wins.
+/// repeats (repeating groups) the first occurrence wins — read groups instance by instance with <see cref="TryGetGroup"/>.
 /// </remarks>
 public sealed class FixMessage
 {
@@ -142,6 +142,15 @@ public sealed class FixMessage
         value = default;
         return TryGetValue(tag, out var span) && FixValue.TryParseTimestamp(span, out value);
     }
+
+    /// <summary>
+    /// Reads the repeating group <paramref name="group"/> (e.g. NoPartyIDs 453 from
+    /// <see cref="FixDataDictionary.TryGetGroup"/>): true with its instances in wire order (none when the count tag is
+    /// absent); false with the session-level reason when the group is malformed — count not matching the instances
+    /// (16), delimiter not first or members out of order (15), a required member missing (1).
+    /// </summary>
+    public bool TryGetGroup(FixGroupDefinition group, out IReadOnlyList<FixGroupInstance> instances, [NotNullWhen(false)] out FixValidationError? error) =>
+        FixGroupReader.TryRead(this, group, 3, _fields.Length - 1, out instances, out error);
 
     /// <summary>Decodes a field as a string (allocates); null when absent.</summary>
     public string? GetString(int tag) => TryGetValue(tag, out var span) ? Encoding.UTF8.GetString(span) : null;

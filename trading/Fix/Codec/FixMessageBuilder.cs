@@ -26,6 +26,11 @@ public sealed class FixMessageBuilder
     private int _extraLength;
     private List<(int Tag, int Start, int Length)>? _extraFields;
 
+    // Open repeating groups, innermost last (see BeginGroup): checked as fields are written, so a malformed group
+    // fails where it is built instead of at the peer.
+    private GroupState[] _groups = [];
+    private int _groupDepth;
+
     /// <summary>Creates a builder for a message of type <paramref name="msgType"/> (tag 35).</summary>
     public FixMessageBuilder(string msgType)
     {
@@ -45,6 +50,53 @@ public sealed class FixMessageBuilder
         _length = 0;
         _extraLength = 0;
         _extraFields?.Clear();
+        _groupDepth = 0;
+    }
+
+    /// <summary>
+    /// Writes the NumInGroup field of <paramref name="group"/> with <paramref name="count"/> and opens the group: the
+    /// fields written next form its instances, each starting with the delimiter, members in the definition's order
+    /// (nested groups with another <see cref="BeginGroup"/>), until <see cref="EndGroup"/>. Allocation-free once the
+    /// builder has been used with the same nesting depth.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The count field is not allowed where it is written (inside an open group it must be a nested group of it).</exception>
+    public FixMessageBuilder BeginGroup(FixGroupDefinition group, int count)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (_groupDepth > 0 && !_groups[_groupDepth - 1].Definition.TryGetNestedGroup(group.CountTag, out _))
+        {
+            throw new InvalidOperationException($"Group {group.CountTag} is not nested in the open group {_groups[_groupDepth - 1].Definition.CountTag}; call EndGroup first.");
+        }
+
+        Set(group.CountTag, (long)count);
+        if (_groupDepth == _groups.Length)
+        {
+            Array.Resize(ref _groups, Math.Max(4, _groups.Length * 2));
+        }
+
+        _groups[_groupDepth++] = new GroupState(group, count);
+        return this;
+    }
+
+    /// <summary>Closes the innermost open group.</summary>
+    /// <exception cref="InvalidOperationException">No group is open, or the instances written differ from the count, or the last instance lacks a required member.</exception>
+    public FixMessageBuilder EndGroup()
+    {
+        if (_groupDepth == 0)
+        {
+            throw new InvalidOperationException("EndGroup without an open group.");
+        }
+
+        ref var state = ref _groups[_groupDepth - 1];
+        CheckRequired(ref state);
+        if (state.Instances != state.Declared)
+        {
+            throw new InvalidOperationException($"Group {state.Definition.CountTag} declares {state.Declared} instances but {state.Instances} were written.");
+        }
+
+        _groupDepth--;
+        return this;
     }
 
     /// <summary>Appends <c>tag=value</c> with a string value.</summary>
@@ -147,6 +199,7 @@ public sealed class FixMessageBuilder
     /// <returns>A new array holding exactly one message, ending with the SOH after the checksum.</returns>
     public byte[] Build(in FixHeader header)
     {
+        ThrowIfGroupOpen();
         var headLength = WriteHeader(header);
         var result = new byte[FrameLength(header, headLength)];
         WriteFrame(header, headLength, result);
@@ -159,6 +212,7 @@ public sealed class FixMessageBuilder
     /// </summary>
     public bool TryWrite(in FixHeader header, Span<byte> destination, out int bytesWritten)
     {
+        ThrowIfGroupOpen();
         var headLength = WriteHeader(header);
         var total = FrameLength(header, headLength);
         if (destination.Length < total)
@@ -382,9 +436,92 @@ public sealed class FixMessageBuilder
         }
     }
 
+    private void ThrowIfGroupOpen()
+    {
+        if (_groupDepth > 0)
+        {
+            throw new InvalidOperationException($"Group {_groups[_groupDepth - 1].Definition.CountTag} is still open: call EndGroup before encoding.");
+        }
+    }
+
+    /// <summary>Places <paramref name="tag"/> in the open groups: a member of the innermost, or it closes groups whose instances are complete.</summary>
+    private void CheckGroupField(int tag)
+    {
+        ref var state = ref _groups[_groupDepth - 1];
+        var position = state.Definition.PositionOf(tag);
+        if (position < 0)
+        {
+            throw new InvalidOperationException($"Tag {tag} is not a member of the open group {state.Definition.CountTag}; call EndGroup first.");
+        }
+
+        if (position == 0)
+        {
+            CheckRequired(ref state);
+            if (state.Instances == state.Declared)
+            {
+                throw new InvalidOperationException($"Group {state.Definition.CountTag} declares {state.Declared} instances; instance {state.Instances + 1} is one too many.");
+            }
+
+            state.Instances++;
+            state.Seen = 0;
+            state.SeenMore?.Clear();
+        }
+        else if (state.Instances == 0)
+        {
+            throw new InvalidOperationException($"Tag {tag} written before the delimiter {state.Definition.Delimiter} of group {state.Definition.CountTag}: every instance starts with the delimiter.");
+        }
+        else if (position <= state.Last)
+        {
+            throw new InvalidOperationException($"Tag {tag} is out of order in group {state.Definition.CountTag}: members must follow the order {string.Join(",", state.Definition.Members)}, each once per instance.");
+        }
+
+        state.Last = position;
+        if (position < 64)
+        {
+            state.Seen |= 1UL << position;
+        }
+        else
+        {
+            (state.SeenMore ??= []).Add(position);
+        }
+    }
+
+    private static void CheckRequired(ref GroupState state)
+    {
+        if (state.Instances == 0)
+        {
+            return;
+        }
+
+        foreach (var tag in state.Definition.RequiredSpan)
+        {
+            var position = state.Definition.PositionOf(tag);
+            var seen = position < 64 ? (state.Seen & (1UL << position)) != 0 : state.SeenMore?.Contains(position) == true;
+            if (!seen)
+            {
+                throw new InvalidOperationException($"Instance {state.Instances} of group {state.Definition.CountTag} lacks the required member {tag}.");
+            }
+        }
+    }
+
+    private struct GroupState(FixGroupDefinition definition, int declared)
+    {
+        public readonly FixGroupDefinition Definition = definition;
+        public readonly int Declared = declared;
+        public int Instances;
+        public int Last = -1;
+        public ulong Seen;
+        public HashSet<int>? SeenMore;
+    }
+
     private Span<byte> BeginField(int tag, int maxValueBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tag);
+        if (_groupDepth > 0)
+        {
+            CheckGroupField(tag);
+        }
+
         // tag (<= 10 digits) + '=' + value + SOH
         EnsureCapacity(_length + 12 + maxValueBytes);
         _length += WriteTag(_body.AsSpan(_length), tag);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Xml.Linq;
 
@@ -141,17 +142,28 @@ public sealed class FixDataDictionary
             var section = new Section();
             CollectSection(m, section, required: true, byName, components);
             var msgType = (string)m.Attribute("msgtype")!;
-            messages[msgType] = new MessageDefinition(section.Fields.ToFrozenSet(), [.. section.Required.Order()], section.Groups.ToFrozenDictionary());
+            messages[msgType] = new MessageDefinition(section.Fields.ToFrozenSet(), section.Direct.ToFrozenSet(), [.. section.Required.Order()], section.Groups.ToFrozenDictionary());
         }
 
         return new FixDataDictionary(beginString, isComplete: true, fields, header.Fields, trailer.Fields, header.Required, messages);
+    }
+
+    /// <summary>The repeating group whose NumInGroup tag is <paramref name="countTag"/> at the top level of
+    /// <paramref name="msgType"/> (nested groups: <see cref="FixGroupDefinition.TryGetNestedGroup"/>).</summary>
+    public bool TryGetGroup(string msgType, int countTag, [NotNullWhen(true)] out FixGroupDefinition? group)
+    {
+        group = null;
+        return _messages.TryGetValue(msgType, out var definition) && definition.Groups.TryGetValue(countTag, out group);
     }
 
     /// <summary>
     /// Validates <paramref name="message"/>; returns null when it is acceptable. Checks, in QuickFIX's order:
     /// header fields after body fields, MsgType defined (complete only), required header fields then required body
     /// fields (ascending tag), then per field in wire order: empty value, data format, enumeration (complete only),
-    /// tag defined and allowed in the message type (complete only), NumInGroup count (complete only).
+    /// tag defined and allowed in the message type (complete only); then the body's structure in wire order:
+    /// repeating groups (count = instances → else 16, delimiter first and members in order → else 15, required
+    /// members per instance → else 1, nested groups alike), and (complete only) a body field outside any group that
+    /// is not a top-level field of the message type (2) or appears twice (13).
     /// </summary>
     public FixValidationError? Validate(FixMessage message)
     {
@@ -243,40 +255,73 @@ public sealed class FixDataDictionary
             {
                 return new FixValidationError(FixSessionRejectReason.TagNotDefinedForThisMessageType, tag);
             }
+        }
 
-            if (definition.Groups.TryGetValue(tag, out var group) && !GroupCountMatches(message, i, group))
+        return definition is null ? null : ValidateStructure(message, definition);
+    }
+
+    /// <summary>Walks the body: groups by their definitions, everything else must be a top-level field, once.</summary>
+    private FixValidationError? ValidateStructure(FixMessage message, MessageDefinition definition)
+    {
+        if (definition.Groups.Count == 0 && !IsComplete)
+        {
+            return null;
+        }
+
+        var end = message.FieldCount - 1;
+        Span<int> seenSmall = stackalloc int[64];
+        var seenCount = 0;
+        List<int>? seenLarge = null;
+        var i = 3;
+        while (i < end)
+        {
+            var tag = message.GetTagAt(i);
+            if (_header.Contains(tag) || _trailer.Contains(tag))
             {
-                return new FixValidationError(FixSessionRejectReason.IncorrectNumInGroupCountForRepeatingGroup, tag);
+                i++;
+                continue;
+            }
+
+            if (IsComplete)
+            {
+                if (!definition.TopLevel.Contains(tag))
+                {
+                    // Defined for the message type only inside a group, but found outside one.
+                    return new FixValidationError(FixSessionRejectReason.TagNotDefinedForThisMessageType, tag);
+                }
+
+                if (seenSmall[..Math.Min(seenCount, seenSmall.Length)].Contains(tag) || (seenLarge?.Contains(tag) ?? false))
+                {
+                    return new FixValidationError(FixSessionRejectReason.TagAppearsMoreThanOnce, tag);
+                }
+
+                if (seenCount < seenSmall.Length)
+                {
+                    seenSmall[seenCount] = tag;
+                }
+                else
+                {
+                    (seenLarge ??= []).Add(tag);
+                }
+
+                seenCount++;
+            }
+
+            if (definition.Groups.TryGetValue(tag, out var group))
+            {
+                i = group.Walk(message, i, end, null, out var error);
+                if (error is not null)
+                {
+                    return error;
+                }
+            }
+            else
+            {
+                i++;
             }
         }
 
         return null;
-    }
-
-    private static bool GroupCountMatches(FixMessage message, int countIndex, GroupDefinition group)
-    {
-        if (!int.TryParse(message.GetValueAt(countIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
-        {
-            return false;
-        }
-
-        // Instances are counted by their delimiter (first) field among the member fields that follow the count.
-        var instances = 0;
-        for (var i = countIndex + 1; i < message.FieldCount - 1; i++)
-        {
-            var tag = message.GetTagAt(i);
-            if (!group.Members.Contains(tag))
-            {
-                break;
-            }
-
-            if (tag == group.Delimiter)
-            {
-                instances++;
-            }
-        }
-
-        return instances == declared;
     }
 
     private static bool IsValidEnum(FieldDefinition field, ReadOnlySpan<byte> value)
@@ -398,6 +443,7 @@ public sealed class FixDataDictionary
                 {
                     var tag = Resolve(name, byName);
                     section.Fields.Add(tag);
+                    section.Direct.Add(tag);
                     if (childRequired)
                     {
                         section.Required.Add(tag);
@@ -418,38 +464,27 @@ public sealed class FixDataDictionary
                 {
                     var countTag = Resolve(name, byName);
                     section.Fields.Add(countTag);
+                    section.Direct.Add(countTag);
                     if (childRequired)
                     {
                         section.Required.Add(countTag);
                     }
 
-                    // Group members are allowed in the message but only the count is required at message level.
+                    // Group members are allowed in the message; only the count is required at message level, the
+                    // members' own required flags apply to each instance.
                     var members = new Section();
-                    CollectSection(child, members, required: false, byName, components);
-                    var delimiter = FirstField(child, byName, components) ?? throw new FormatException($"Group '{name}' has no fields.");
-                    section.Fields.UnionWith(members.Fields);
-                    section.Groups[countTag] = new GroupDefinition(delimiter, members.Fields.ToFrozenSet());
-                    foreach (var (nestedCount, nested) in members.Groups)
+                    CollectSection(child, members, required: true, byName, components);
+                    if (members.Direct.Count == 0)
                     {
-                        section.Groups.TryAdd(nestedCount, nested);
+                        throw new FormatException($"Group '{name}' has no fields.");
                     }
 
+                    section.Fields.UnionWith(members.Fields);
+                    section.Groups[countTag] = new FixGroupDefinition(countTag, members.Direct, members.Required, members.Groups.Values);
                     break;
                 }
             }
         }
-    }
-
-    private static int? FirstField(XElement group, Dictionary<string, int> byName, Dictionary<string, XElement> components)
-    {
-        var first = group.Elements().FirstOrDefault();
-        if (first is null)
-        {
-            return null;
-        }
-
-        var name = (string)first.Attribute("name")!;
-        return first.Name.LocalName == "component" ? FirstField(components[name], byName, components) : Resolve(name, byName);
     }
 
     private static int Resolve(string name, Dictionary<string, int> byName) =>
@@ -477,7 +512,7 @@ public sealed class FixDataDictionary
         int[] header = [8, 9, 35, 49, 56, 115, 128, 90, 91, 34, 50, 142, 57, 143, 116, 144, 129, 145, 43, 97, 52, 122, 212, 213, 347, 369, 627, 628, 629, 630];
         int[] trailer = [93, 89, 10];
         int[] headerRequired = [8, 9, 35, 34, 49, 52, 56];
-        MessageDefinition Admin(params int[] required) => new([.. required], required, FrozenDictionary<int, GroupDefinition>.Empty);
+        MessageDefinition Admin(params int[] required) => new([.. required], [.. required], required, FrozenDictionary<int, FixGroupDefinition>.Empty);
         var messages = new Dictionary<string, MessageDefinition>(StringComparer.Ordinal)
         {
             [FixMsgType.Heartbeat] = Admin(),
@@ -493,16 +528,21 @@ public sealed class FixDataDictionary
 
     private sealed record FieldDefinition(int Tag, FixFieldType Type, FrozenSet<string>? Values);
 
-    private sealed record MessageDefinition(FrozenSet<int> Fields, int[] Required, FrozenDictionary<int, GroupDefinition> Groups);
-
-    private sealed record GroupDefinition(int Delimiter, FrozenSet<int> Members);
+    /// <param name="Fields">Every tag the message type may carry, group members included.</param>
+    /// <param name="TopLevel">Tags allowed outside groups (fields and group count tags, components expanded).</param>
+    /// <param name="Required">Required top-level tags, ascending.</param>
+    /// <param name="Groups">Top-level groups by count tag.</param>
+    private sealed record MessageDefinition(FrozenSet<int> Fields, FrozenSet<int> TopLevel, int[] Required, FrozenDictionary<int, FixGroupDefinition> Groups);
 
     private sealed class Section
     {
         public HashSet<int> Fields { get; } = [];
 
+        /// <summary>Fields and group count tags at this level (not inside its groups), in specification order.</summary>
+        public List<int> Direct { get; } = [];
+
         public List<int> Required { get; } = [];
 
-        public Dictionary<int, GroupDefinition> Groups { get; } = [];
+        public Dictionary<int, FixGroupDefinition> Groups { get; } = [];
     }
 }
