@@ -66,15 +66,17 @@ public sealed class FixFrameReaderTests
         Assert.Equal(2, results[1].Message!.MsgSeqNum);
     }
 
-    [Theory]
-    [InlineData(-3)]
-    [InlineData(+3)]
-    public void A_wrong_body_length_is_reported_and_the_following_message_recovered(int delta)
+    private static byte[] WithBodyLengthOff(byte[] good, int delta)
     {
-        var good = Heartbeat(1);
         var text = Encoding.ASCII.GetString(good);
         var declared = int.Parse(text.Split('\u0001')[1][2..], System.Globalization.CultureInfo.InvariantCulture);
-        var bad = Encoding.ASCII.GetBytes(text.Replace($"\u00019={declared}\u0001", $"\u00019={declared + delta}\u0001", StringComparison.Ordinal));
+        return Encoding.ASCII.GetBytes(text.Replace($"\u00019={declared}\u0001", $"\u00019={declared + delta}\u0001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_body_length_too_short_discards_only_its_own_message_through_its_checksum_field()
+    {
+        var bad = WithBodyLengthOff(Heartbeat(1), -3);
         var reader = new FixFrameReader();
         reader.Append([.. bad, .. Heartbeat(2), .. Heartbeat(3)]);
 
@@ -83,6 +85,38 @@ public sealed class FixFrameReaderTests
         Assert.Equal(FixFrameErrorKind.BodyLengthMismatch, results[0].Error!.Kind);
         Assert.Equal(bad.Length, results[0].Error!.DiscardedBytes);
         Assert.Equal([2, 3], results.Skip(1).Select(r => r.Message!.MsgSeqNum));
+    }
+
+    [Fact]
+    public void A_body_length_too_long_runs_through_the_next_checksum_field_and_swallows_the_message_it_reaches_into()
+    {
+        // QuickFIX's framing, which the FIX session test case 2m (acceptance script 2m_BodyLengthValueNotCorrect)
+        // expects: the garbled frame ends at the first CheckSum field after its declared length.
+        var bad = WithBodyLengthOff(Heartbeat(1), +3);
+        var swallowed = Heartbeat(2);
+        var reader = new FixFrameReader();
+        reader.Append([.. bad, .. swallowed.AsSpan(0, 2)]);
+        Assert.Empty(Drain(reader)); // the declared length ends inside bytes not received yet
+
+        reader.Append([.. swallowed.AsSpan(2), .. Heartbeat(3)]);
+        var results = Drain(reader);
+
+        Assert.Equal(FixFrameErrorKind.BodyLengthMismatch, results[0].Error!.Kind);
+        Assert.Equal(bad.Length + swallowed.Length, results[0].Error!.DiscardedBytes);
+        Assert.Equal(3, Assert.Single(results.Skip(1)).Message!.MsgSeqNum);
+    }
+
+    [Fact]
+    public void A_body_length_mismatch_waits_for_the_checksum_field_that_ends_the_frame()
+    {
+        var bad = WithBodyLengthOff(Heartbeat(1), -3);
+        var reader = new FixFrameReader();
+        reader.Append(bad.AsSpan(0, bad.Length - 2));
+        Assert.Empty(Drain(reader));
+
+        reader.Append(bad.AsSpan(bad.Length - 2));
+        Assert.Equal(FixFrameErrorKind.BodyLengthMismatch, Assert.Single(Drain(reader)).Error!.Kind);
+        Assert.Equal(0, reader.BufferedBytes);
     }
 
     [Fact]

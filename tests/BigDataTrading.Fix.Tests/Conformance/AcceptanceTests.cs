@@ -14,12 +14,8 @@ public sealed class AcceptanceResults
 /// <summary>Scripts that fail for a reason we accept, with that reason (reported, not hidden).</summary>
 internal static class KnownFailures
 {
-    private const string BodyLengthTooLarge = "BodyLength too large: the script expects QuickFIX's framing, which takes everything up to the next '<SOH>10=' after the declared length and so swallows the following message (34=5) too; our frame reader resynchronises at the next '8=FIX' and recovers that message, so the engine sees a gap and sends a ResendRequest the script does not expect. Both follow the spec (garbled message ignored, MsgSeqNum not incremented); we keep the better recovery (pinned by FixFrameReaderTests).";
-
     public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["fix42/2m_BodyLengthValueNotCorrect"] = BodyLengthTooLarge,
-        ["fix44/2m_BodyLengthValueNotCorrect"] = BodyLengthTooLarge,
     };
 }
 

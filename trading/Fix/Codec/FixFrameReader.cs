@@ -42,8 +42,12 @@ public readonly record struct FixFrameResult(FixMessage? Message, FixFrameError?
 /// must begin a <c>10=ddd</c> SOH trailer; the checksum must match; fields must be well formed with 35 third.</para>
 /// <para>Resynchronisation rule (documented so peers and tests can rely on it): bytes before the next
 /// <c>8=FIX…</c> SOH <c>9=</c> are discarded and reported once as <see cref="FixFrameErrorKind.Garbage"/>.
-/// A frame whose BodyLength does not land on a trailer is discarded up to the next prefix found after its start
-/// (so a following good message is still recovered). A frame with a bad checksum or malformed field is discarded
+/// A frame whose BodyLength does not land on a trailer runs, as in QuickFIX, from its start through the first
+/// <c>SOH 10=…SOH</c> CheckSum field at or after the position BodyLength points to, and is discarded whole: a
+/// BodyLength that is too short loses only its own message; one that is too long also swallows the message it
+/// reaches into (the peer's next message then shows a sequence gap, and the resend recovers both). This is what the
+/// FIX session test case 2m (QuickFIX acceptance script <c>2m_BodyLengthValueNotCorrect</c>) expects; the FIX spec
+/// only requires the garbled message to be ignored. A frame with a bad checksum or malformed field is discarded
 /// whole. Per FIX, discarded frames are not messages: the session must not advance its inbound MsgSeqNum for them.</para>
 /// <para>Not thread-safe: one reader per connection, used by the connection's read loop.</para>
 /// </remarks>
@@ -152,7 +156,15 @@ public sealed class FixFrameReader
 
         if (data[trailerStart - 1] != FixFraming.Soh || !FixFraming.TryReadTrailer(data.Slice(trailerStart, FixFraming.TrailerLength), out var declared))
         {
-            return Resync(data, FixFrameErrorKind.BodyLengthMismatch, $"BodyLength {bodyLength} does not end at a CheckSum(10) field", out result);
+            var end = FixFraming.EndOfNextTrailer(data, trailerStart - 1);
+            if (end < 0)
+            {
+                // The CheckSum field that ends this frame has not arrived yet.
+                return data.Length >= FixFraming.MaxFrameLength
+                    && Resync(data, FixFrameErrorKind.BodyLengthMismatch, $"BodyLength {bodyLength} does not end at a CheckSum(10) field and none follows", out result);
+            }
+
+            return Discard(end, FixFrameErrorKind.BodyLengthMismatch, $"BodyLength {bodyLength} does not end at a CheckSum(10) field; discarded through the next one", out result);
         }
 
         var computed = FixFraming.Checksum(data[..trailerStart]);

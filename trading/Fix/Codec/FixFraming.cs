@@ -133,6 +133,23 @@ internal static class FixFraming
         return HeaderStatus.Ok;
     }
 
+    /// <summary>
+    /// The index just past the first <c>SOH 10=…SOH</c> field that starts at or after <paramref name="from"/> (QuickFIX's
+    /// rule for where a frame with a wrong BodyLength ends), or -1 when it has not arrived yet.
+    /// </summary>
+    public static int EndOfNextTrailer(ReadOnlySpan<byte> data, int from)
+    {
+        var at = data[from..].IndexOf("\u000110="u8);
+        if (at < 0)
+        {
+            return -1;
+        }
+
+        var valueStart = from + at + 4;
+        var soh = data[valueStart..].IndexOf(Soh);
+        return soh < 0 ? -1 : valueStart + soh + 1;
+    }
+
     /// <summary>Index of the first position at or after <paramref name="from"/> that can start a frame, or -1.</summary>
     public static int FindFrameStart(ReadOnlySpan<byte> data, int from)
     {
