@@ -19,6 +19,7 @@ public sealed class FixAcceptor : IAsyncDisposable
     private readonly IFixApplication _application;
     private readonly ConcurrentDictionary<FixSession, byte> _sessions = new();
     private readonly ConcurrentDictionary<string, FixSession> _identities = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _handshakes = new();
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -77,6 +78,8 @@ public sealed class FixAcceptor : IAsyncDisposable
             // Expected: the accept loop ends by cancellation.
         }
 
+        // Handshakes in progress end on the stopping token; wait so no session starts after this point.
+        await Task.WhenAll(_handshakes.Keys);
         var sessions = _sessions.Keys.ToArray();
         await Task.WhenAll(sessions.Select(async s =>
         {
@@ -111,32 +114,124 @@ public sealed class FixAcceptor : IAsyncDisposable
                 return;
             }
 
-            var session = new FixSession(
-                socket,
-                new FixSessionOptions
-                {
-                    Role = FixSessionRole.Acceptor,
-                    SenderCompId = _settings.SenderCompId,
-                    AcceptedBeginStrings = _settings.BeginStrings,
-                    DictionaryFor = DictionaryFor,
-                    LogonTimeout = _settings.LogonTimeout,
-                    LogoutTimeout = _settings.LogoutTimeout,
-                    LogDirectory = _settings.LogDirectory,
-                    TimeProvider = _settings.TimeProvider,
-                    SequenceStoreFactory = _settings.SequenceStoreFactory,
-                    AllowedTargetCompIds = _settings.AllowedTargetCompIds,
-                    OnFrameError = _settings.OnFrameError,
-                    MaxSendingTimeSkew = _settings.MaxSendingTimeSkew,
-                    SendLogoutOnRejectedLogon = _settings.SendLogoutOnRejectedLogon,
-                    ClaimIdentity = ClaimIdentity,
-                    ReleaseIdentity = ReleaseIdentity,
-                },
-                _application.OnMessageAsync,
-                _application.OnLogon,
-                OnSessionClosed);
-            _sessions.TryAdd(session, 0);
-            session.Start();
+            if (_settings.Tls is { } tls)
+            {
+                // The handshake runs per connection so a slow or hostile peer cannot hold up the accept loop.
+                var handshake = AcceptTlsAsync(socket, tls, ct);
+                _handshakes.TryAdd(handshake, 0);
+                _ = handshake.ContinueWith(t => _handshakes.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                continue;
+            }
+
+            StartSession(socket, transport: null);
         }
+    }
+
+    private void StartSession(Socket socket, Stream? transport)
+    {
+        var session = new FixSession(
+            socket,
+            new FixSessionOptions
+            {
+                Role = FixSessionRole.Acceptor,
+                SenderCompId = _settings.SenderCompId,
+                AcceptedBeginStrings = _settings.BeginStrings,
+                DictionaryFor = DictionaryFor,
+                LogonTimeout = _settings.LogonTimeout,
+                LogoutTimeout = _settings.LogoutTimeout,
+                LogDirectory = _settings.LogDirectory,
+                TimeProvider = _settings.TimeProvider,
+                SequenceStoreFactory = _settings.SequenceStoreFactory,
+                AllowedTargetCompIds = _settings.AllowedTargetCompIds,
+                OnFrameError = _settings.OnFrameError,
+                MaxSendingTimeSkew = _settings.MaxSendingTimeSkew,
+                SendLogoutOnRejectedLogon = _settings.SendLogoutOnRejectedLogon,
+                ClaimIdentity = ClaimIdentity,
+                ReleaseIdentity = ReleaseIdentity,
+            },
+            _application.OnMessageAsync,
+            _application.OnLogon,
+            OnSessionClosed,
+            transport);
+        _sessions.TryAdd(session, 0);
+        session.Start();
+    }
+
+    /// <summary>
+    /// TLS acceptor: peeks at the first byte; a TLS handshake record gets the handshake and then a session, anything
+    /// else is a plaintext peer and is refused (with a plaintext Logout when it sent a FIX message).
+    /// </summary>
+    private async Task AcceptTlsAsync(Socket socket, FixTlsServerOptions tls, CancellationToken stopping)
+    {
+        var remote = socket.RemoteEndPoint;
+        using var timeout = new CancellationTokenSource(tls.HandshakeTimeout, _settings.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
+        var network = new NetworkStream(socket, ownsSocket: false);
+        try
+        {
+            var first = new byte[1];
+            if (await socket.ReceiveAsync(first, SocketFlags.Peek, linked.Token) == 0)
+            {
+                throw new FixTlsException($"Connection from {remote} closed before a TLS handshake.");
+            }
+
+            if (first[0] != FixTls.HandshakeRecord)
+            {
+                await RefusePlaintextAsync(network, linked.Token);
+                throw new FixTlsException($"Plaintext connection from {remote} refused: this acceptor requires TLS (the peer's first byte was 0x{first[0]:X2}, not a TLS handshake record). Configure the initiator with TLS (FixSessionSettings.Tls).");
+            }
+
+            var ssl = await FixTls.AuthenticateAsServerAsync(network, remote, tls, linked.Token);
+            StartSession(socket, ssl);
+        }
+        catch (Exception ex) when (ex is FixTlsException or IOException or SocketException or OperationCanceledException)
+        {
+            var error = ex as FixTlsException ?? new FixTlsException(
+                timeout.IsCancellationRequested
+                    ? $"TLS handshake with {remote} did not complete within {tls.HandshakeTimeout.TotalSeconds:0.#} s."
+                    : $"TLS connection from {remote} failed: {ex.Message}",
+                ex);
+            await network.DisposeAsync();
+            socket.Dispose();
+            if (!stopping.IsCancellationRequested)
+            {
+                _settings.OnConnectionRefused?.Invoke(remote, error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the plaintext peer's first FIX message (its Logon) and answers with a Logout whose Text says TLS is
+    /// required, so a misconfigured initiator reports the cause instead of a bare disconnect.
+    /// </summary>
+    private async Task RefusePlaintextAsync(NetworkStream network, CancellationToken cancellationToken)
+    {
+        var reader = new FixFrameReader(1024);
+        FixMessage? logon = null;
+        while (logon is null && reader.BufferedBytes < 8192)
+        {
+            var read = await network.ReadAsync(reader.GetMemory(1024), cancellationToken);
+            if (read == 0)
+            {
+                return;
+            }
+
+            reader.Advance(read);
+            while (logon is null && reader.TryReadNext(out var result))
+            {
+                logon = result.Message;
+            }
+        }
+
+        if (logon?.GetString(FixTag.SenderCompId) is not { } peer)
+        {
+            return;
+        }
+
+        var logout = new FixMessageBuilder(FixMsgType.Logout)
+            .Set(FixTag.Text, "This acceptor requires TLS: connect with TLS")
+            .Build(new FixHeader(_settings.SenderCompId, peer, 1, _settings.TimeProvider.GetUtcNow(), BeginString: logon.BeginString));
+        await network.WriteAsync(logout, cancellationToken);
     }
 
     private FixDataDictionary DictionaryFor(string beginString) =>

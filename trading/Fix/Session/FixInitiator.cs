@@ -35,6 +35,7 @@ public sealed class FixInitiator : IAsyncDisposable
     /// </summary>
     /// <exception cref="FixSessionException">The acceptor refused or closed the session before logging on.</exception>
     /// <exception cref="TimeoutException">No Logon reply in time.</exception>
+    /// <exception cref="FixTlsException">With <see cref="FixSessionSettings.Tls"/>: the handshake failed or the acceptor's certificate was refused.</exception>
     public static async Task<FixInitiator> ConnectAsync(string host, int port, FixSessionSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -53,6 +54,20 @@ public sealed class FixInitiator : IAsyncDisposable
         {
             socket.Dispose();
             throw;
+        }
+
+        Stream? transport = null;
+        if (settings.Tls is { } tls)
+        {
+            try
+            {
+                transport = await FixTls.AuthenticateAsClientAsync(new NetworkStream(socket, ownsSocket: false), host, port, tls, settings.TimeProvider, cancellationToken);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
 
         var inbound = Channel.CreateUnbounded<FixMessage>(new UnboundedChannelOptions { SingleWriter = true });
@@ -77,7 +92,8 @@ public sealed class FixInitiator : IAsyncDisposable
             },
             (_, message, ct) => inbound.Writer.WriteAsync(message, ct),
             onLogon: null,
-            onClosed: _ => inbound.Writer.TryComplete());
+            onClosed: _ => inbound.Writer.TryComplete(),
+            transport);
         var initiator = new FixInitiator(session, inbound);
         try
         {

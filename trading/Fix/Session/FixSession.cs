@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using BigDataTrading.Fix.Logging;
 
 namespace BigDataTrading.Fix;
@@ -40,7 +42,7 @@ public sealed class FixSession : IAsyncDisposable
 
     private readonly FixSessionOptions _options;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly FixFrameReader _reader = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
@@ -84,12 +86,13 @@ public sealed class FixSession : IAsyncDisposable
         FixSessionOptions options,
         Func<FixSession, FixMessage, CancellationToken, ValueTask> onApplicationMessage,
         Action<FixSession>? onLogon,
-        Action<FixSession>? onClosed)
+        Action<FixSession>? onClosed,
+        Stream? transport = null)
     {
         _options = options;
         _socket = socket;
         _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = transport ?? new NetworkStream(socket, ownsSocket: false);
         Role = options.Role;
         SenderCompId = options.SenderCompId;
         _targetCompId = options.TargetCompId;
@@ -115,6 +118,9 @@ public sealed class FixSession : IAsyncDisposable
 
     /// <summary>The peer's CompID; for an acceptor, null until the peer's Logon arrives.</summary>
     public string? TargetCompId => _targetCompId;
+
+    /// <summary>The TLS protocol of the connection (e.g. <see cref="SslProtocols.Tls13"/>), or null when it is plaintext.</summary>
+    public SslProtocols? TlsProtocol => _stream is SslStream ssl ? ssl.SslProtocol : null;
 
     /// <summary>The session's BeginString (8); an acceptor adopts the one of the peer's Logon.</summary>
     public string BeginString => Volatile.Read(ref _beginString);
@@ -1118,6 +1124,12 @@ public sealed class FixSession : IAsyncDisposable
             try
             {
                 _sendClosed = true;
+                if (_stream is SslStream ssl)
+                {
+                    // TLS close_notify first, so the peer can tell our end from a truncation attack.
+                    await ssl.ShutdownAsync();
+                }
+
                 _socket.Shutdown(SocketShutdown.Send);
             }
             finally
@@ -1125,7 +1137,7 @@ public sealed class FixSession : IAsyncDisposable
                 _sendLock.Release();
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             FinalClose();
             return;

@@ -43,6 +43,9 @@ public sealed record FixSessionSettings
     /// default 2 minutes; null disables the check.
     /// </summary>
     public TimeSpan? MaxSendingTimeSkew { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Connect with TLS (certificate and host-name checks in the options); null (default) is plaintext TCP.</summary>
+    public FixTlsClientOptions? Tls { get; init; }
 }
 
 /// <summary>Settings for a <see cref="FixAcceptor"/>. Immutable.</summary>
@@ -90,6 +93,19 @@ public sealed record FixAcceptorSettings
     /// configuration; false just disconnects, as QuickFIX does for sessions it does not know.
     /// </summary>
     public bool SendLogoutOnRejectedLogon { get; init; } = true;
+
+    /// <summary>
+    /// Require TLS on every connection (see <see cref="FixTlsServerOptions"/>); null (default) is plaintext TCP. A
+    /// plaintext FIX peer gets a Logout "TLS required" in plaintext and is disconnected.
+    /// </summary>
+    public FixTlsServerOptions? Tls { get; init; }
+
+    /// <summary>
+    /// Called for a connection dropped before any session started: a failed TLS handshake, a refused certificate or a
+    /// plaintext peer on a TLS acceptor (a <see cref="FixTlsException"/> saying which), with the peer's address.
+    /// Runs on the connection's task; must not throw.
+    /// </summary>
+    public Action<EndPoint?, Exception>? OnConnectionRefused { get; init; }
 }
 
 /// <summary>Everything a <see cref="FixSession"/> needs, whichever role created it.</summary>
