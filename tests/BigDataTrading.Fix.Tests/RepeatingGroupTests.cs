@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using BigDataTrading.Fix.Tests.Conformance;
 
 namespace BigDataTrading.Fix.Tests;
@@ -289,14 +288,14 @@ public sealed class RepeatingGroupTests
     [Fact]
     public async Task Wrong_NumInGroup_gets_a_session_reject_16_and_the_session_goes_on_with_the_next_order()
     {
-        var received = Channel.CreateUnbounded<FixMessage>();
+        var application = new CapturingApplication();
         await using var acceptor = new FixAcceptor(
             new FixAcceptorSettings
             {
                 SenderCompId = "BDTX",
                 DataDictionaries = new Dictionary<string, FixDataDictionary>(StringComparer.Ordinal) { [FixVersions.Fix44] = Dictionary },
             },
-            new CapturingApplication(received.Writer));
+            application);
         acceptor.Start();
         await using var peer = await RawFixPeer.ConnectAsync(acceptor.EndPoint, "CLIENT", "BDTX");
         await peer.LogonAsync();
@@ -310,8 +309,7 @@ public sealed class RepeatingGroupTests
         Assert.Equal(FixMsgType.Reject, reject.MsgType);
         Assert.Equal((2, 453, "D", 16), (reject.TryGetInt(FixTag.RefSeqNum, out var r) ? r : 0, reject.TryGetInt(FixTag.RefTagId, out var t) ? t : 0, reject.GetString(FixTag.RefMsgType), reject.TryGetInt(FixTag.SessionRejectReason, out var c) ? c : 0));
         Assert.Equal("Incorrect NumInGroup count for repeating group", reject.GetString(FixTag.Text));
-        using var cts = new CancellationTokenSource(RawFixPeer.Timeout);
-        var order = await received.Reader.ReadAsync(cts.Token);
+        var order = await application.NextAsync();
         Assert.Equal(("ORD1", 3), (order.GetString(FixTag.ClOrdId), order.MsgSeqNum));
         Assert.True(order.TryGetGroup(Parties, out var parties, out _));
         Assert.Equal(2, parties.Count);
@@ -334,9 +332,4 @@ public sealed class RepeatingGroupTests
     }
 
     private static string Now() => DateTime.UtcNow.ToString("yyyyMMdd-HH:mm:ss.fff", CultureInfo.InvariantCulture);
-
-    private sealed class CapturingApplication(ChannelWriter<FixMessage> writer) : IFixApplication
-    {
-        public ValueTask OnMessageAsync(FixSession session, FixMessage message, CancellationToken cancellationToken) => writer.WriteAsync(message, cancellationToken);
-    }
 }
