@@ -87,6 +87,63 @@ internal static class CodecBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-16} {caseName,-34} {rate,14:N0} {Median(results[caseName].Bytes),10:N1} {rate / baseline,10:N2}x"));
             }
         }
+
+        RunMarketData(rounds, messages);
+    }
+
+    /// <summary>
+    /// A MarketDataSnapshotFullRefresh with 5 NoMDEntries (bid/offer levels): group read in place by the view, every
+    /// entry's type, price and size parsed, re-encoded through BeginGroup/EndGroup into a reused buffer.
+    /// </summary>
+    private static void RunMarketData(int rounds, int messages)
+    {
+        var entries = new FixGroupDefinition(268, [269, 270, 271]);
+        var source = new FixMessageBuilder("W").Set(FixTag.Symbol, "AAPL").BeginGroup(entries, 5);
+        for (var level = 0; level < 5; level++)
+        {
+            source.Set(269, level % 2 == 0 ? '0' : '1').Set(270, 187.25m + (level * 0.01m)).Set(271, 100m * (level + 1));
+        }
+
+        var frame = source.EndGroup().Build(new FixHeader("BDTX", "BDT", 12345, Time));
+        var view = new FixMessageView();
+        var builder = new FixMessageBuilder("W");
+        var buffer = new byte[1024];
+        var header = new FixHeader("BDT", "BDTX", 1, Time);
+        CodecCase run = f => ViewMarketData(f, entries, view, builder, buffer, header);
+        Measure(run, frame, Math.Max(messages / 10, 1000));
+        var rates = new List<double>();
+        var bytes = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var (rate, allocated) = Measure(run, frame, messages);
+            rates.Add(rate);
+            bytes.Add(allocated);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"MarketData W x5",-16} {"view groups + reused builder",-34} {Median(rates),14:N0} {Median(bytes),10:N1}"));
+    }
+
+    private static long ViewMarketData(byte[] frame, FixGroupDefinition entries, FixMessageView view, FixMessageBuilder builder, byte[] buffer, FixHeader header)
+    {
+        if (!view.TryLoad(frame, out _) || !view.TryGetValue(FixTag.Symbol, out var symbol) || !view.TryGetGroup(entries, out var levels, out _))
+        {
+            throw new InvalidOperationException("benchmark frame did not parse");
+        }
+
+        builder.Clear();
+        builder.Set(FixTag.Symbol, symbol).BeginGroup(entries, levels.Length);
+        foreach (var level in levels)
+        {
+            if (!level.TryGetChar(269, out var type) || !level.TryGetDecimal(270, out var price) || !level.TryGetDecimal(271, out var size))
+            {
+                throw new InvalidOperationException("benchmark entry did not parse");
+            }
+
+            builder.Set(269, type).Set(270, price).Set(271, size);
+        }
+
+        builder.EndGroup().TryWrite(header, buffer, out var written);
+        return written;
     }
 
     private static (string Name, CodecCase Run)[] Cases(bool isReport)

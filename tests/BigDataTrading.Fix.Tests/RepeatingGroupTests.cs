@@ -176,6 +176,45 @@ public sealed class RepeatingGroupTests
     }
 
     [Fact]
+    public void View_reads_market_data_entries_in_place_without_allocating()
+    {
+        var frame = new FixMessageBuilder("W").Set(FixTag.Symbol, "AAPL")
+            .BeginGroup(MdEntries, 3)
+            .Set(269, '0').Set(270, 187.25m).Set(271, 500m)
+            .Set(269, '1').Set(270, 187.26m).Set(271, 300m)
+            .Set(269, '2').Set(270, 187.255m)
+            .EndGroup()
+            .Build(Header);
+        var view = new FixMessageView();
+        var entries = MdEntries;
+        decimal Sum()
+        {
+            Assert.True(view.TryLoad(frame, out _));
+            Assert.True(view.TryGetGroup(entries, out var instances, out _));
+            var sum = 0m;
+            foreach (var entry in instances)
+            {
+                sum += (entry.TryGetDecimal(270, out var px) ? px : 0m) + (entry.TryGetDecimal(271, out var size) ? size : 0m);
+            }
+
+            return sum;
+        }
+
+        Assert.Equal(187.25m + 500m + 187.26m + 300m + 187.255m, Sum());
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Sum();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(view.TryGetGroup(entries, out var last, out _));
+        Assert.Equal(['0', '1', '2'], last.ToArray().Select(e => e.TryGetChar(269, out var type) ? type : '?'));
+        Assert.False(last[2].Contains(271));
+        Assert.True(view.TryLoad(FixMessage.Parse(frame).Raw, out _) && view.TryGetGroup(Parties, out var none, out _) && none.IsEmpty);
+    }
+
+    [Fact]
     public void Decoding_an_absent_group_gives_no_instances_and_a_malformed_one_gives_the_reject_reason()
     {
         var noParties = Frame(NosHeader + "11=ORD1|" + NosTail);

@@ -4,18 +4,20 @@ using System.Text;
 namespace BigDataTrading.Fix;
 
 /// <summary>
-/// One instance of a repeating group in a <see cref="FixMessage"/>: a window over the message's fields from the
-/// group's delimiter up to the next instance (or the end of the group). Getters read the bytes in place, like
-/// <see cref="FixMessage"/>'s; a tag repeated in nested groups is found in its first occurrence in this window.
+/// One instance of a repeating group in a <see cref="FixMessage"/> or <see cref="FixMessageView"/>: a window over the
+/// message's fields from the group's delimiter up to the next instance (or the end of the group). Getters read the
+/// bytes in place and allocate nothing (except <see cref="GetString"/>); a tag repeated in nested groups is found in
+/// its first occurrence in this window.
 /// </summary>
-/// <remarks>Immutable; as thread-safe as the message it points into.</remarks>
+/// <remarks>Immutable; as thread-safe as the message it points into. One from a <see cref="FixMessageView"/> is valid
+/// only until the view loads another message.</remarks>
 public readonly struct FixGroupInstance
 {
-    private readonly FixMessage _message;
+    private readonly IFixFields _message;
     private readonly int _start;
     private readonly int _end;
 
-    internal FixGroupInstance(FixMessage message, FixGroupDefinition definition, int start, int end)
+    internal FixGroupInstance(IFixFields message, FixGroupDefinition definition, int start, int end)
     {
         _message = message;
         Definition = definition;
@@ -97,10 +99,20 @@ public readonly struct FixGroupInstance
     }
 }
 
+/// <summary>Positional access to the fields of a parsed message, shared by <see cref="FixMessage"/> and <see cref="FixMessageView"/> so groups are walked by one piece of code.</summary>
+internal interface IFixFields
+{
+    int FieldCount { get; }
+
+    int GetTagAt(int index);
+
+    ReadOnlySpan<byte> GetValueAt(int index);
+}
+
 /// <summary>Finds a group's count field in a range of a message and cuts the instances that follow it.</summary>
 internal static class FixGroupReader
 {
-    public static bool TryRead(FixMessage message, FixGroupDefinition group, int start, int end, out IReadOnlyList<FixGroupInstance> instances, [NotNullWhen(false)] out FixValidationError? error)
+    public static bool TryRead(IFixFields message, FixGroupDefinition group, int start, int end, out IReadOnlyList<FixGroupInstance> instances, [NotNullWhen(false)] out FixValidationError? error)
     {
         ArgumentNullException.ThrowIfNull(group);
         instances = [];

@@ -14,7 +14,7 @@ namespace BigDataTrading.Fix;
 /// frame reader's buffer is reused. Field lookup is a linear scan (FIX messages are tens of fields); when a tag
 /// repeats (repeating groups) the first occurrence wins — read groups instance by instance with <see cref="TryGetGroup"/>.
 /// </remarks>
-public sealed class FixMessage
+public sealed class FixMessage : IFixFields
 {
     private readonly byte[] _raw;
     private readonly Field[] _fields;

@@ -10,7 +10,7 @@ namespace BigDataTrading.Fix;
 /// <see cref="FixMessage"/> when the message must outlive the buffer or cross threads.
 /// </summary>
 /// <remarks>Not thread-safe. Valid only while the loaded bytes are unchanged and until the next <see cref="TryLoad"/>.</remarks>
-public sealed class FixMessageView
+public sealed class FixMessageView : IFixFields
 {
     /// <summary>Tags below this are found through <see cref="_direct"/>; larger (custom) tags by a scan.</summary>
     private const int DirectTags = 1024;
@@ -23,6 +23,10 @@ public sealed class FixMessageView
     // array read instead of a scan of every field, and loading a message never has to clear the table.
     private readonly (int Stamp, int Index)[] _direct = new (int, int)[DirectTags];
     private int _stamp;
+
+    // Reused by TryGetGroup so reading a group allocates nothing once they have grown.
+    private readonly List<(int Start, int End)> _groupRanges = [];
+    private FixGroupInstance[] _groupInstances = new FixGroupInstance[8];
 
     /// <summary>MsgType (35) of the loaded message (a shared constant for common types).</summary>
     public string MsgType { get; private set; } = string.Empty;
@@ -129,6 +133,44 @@ public sealed class FixMessageView
     {
         value = default;
         return TryGetValue(tag, out var span) && FixValue.TryParseTimestamp(span, out value);
+    }
+
+    /// <summary>
+    /// Reads the repeating group <paramref name="group"/> of the loaded message without allocating (see
+    /// <see cref="FixMessage.TryGetGroup"/> for the rules): true with its instances in wire order (empty when the count
+    /// tag is absent), false with the session-level reason when it is malformed. The instances live in a buffer of this
+    /// view: valid until the next <see cref="TryLoad"/> or <see cref="TryGetGroup"/>.
+    /// </summary>
+    public bool TryGetGroup(FixGroupDefinition group, out ReadOnlySpan<FixGroupInstance> instances, out FixValidationError? error)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        instances = default;
+        error = null;
+        var index = IndexOf(group.CountTag);
+        if (index < 0)
+        {
+            return true;
+        }
+
+        _groupRanges.Clear();
+        group.Walk(this, index, _count - 1, _groupRanges, out error);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        if (_groupInstances.Length < _groupRanges.Count)
+        {
+            _groupInstances = new FixGroupInstance[Math.Max(_groupRanges.Count, _groupInstances.Length * 2)];
+        }
+
+        for (var i = 0; i < _groupRanges.Count; i++)
+        {
+            _groupInstances[i] = new FixGroupInstance(this, group, _groupRanges[i].Start, _groupRanges[i].End);
+        }
+
+        instances = _groupInstances.AsSpan(0, _groupRanges.Count);
+        return true;
     }
 
     /// <summary>An owned, immutable copy of the loaded message.</summary>

@@ -95,6 +95,6 @@ public static class FixMsgType
         [(byte)'D'] => NewOrderSingle,
         [(byte)'F'] => OrderCancelRequest,
         [(byte)'j'] => BusinessMessageReject,
-        _ => System.Text.Encoding.ASCII.GetString(value),
+        _ => value is [< 128] ? OneCharMsgTypes.Strings[value[0]] : System.Text.Encoding.ASCII.GetString(value),
     };
 }

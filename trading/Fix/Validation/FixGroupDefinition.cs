@@ -103,7 +103,7 @@ public sealed class FixGroupDefinition
     /// the first field that is not a member ends the group; the number of instances must equal the count; every
     /// required member is present in each instance; nested groups follow the same rules.
     /// </summary>
-    internal int Walk(FixMessage message, int countIndex, int end, List<(int Start, int End)>? instances, out FixValidationError? error)
+    internal int Walk(IFixFields message, int countIndex, int end, List<(int Start, int End)>? instances, out FixValidationError? error)
     {
         error = null;
         if (!FixValue.TryParseInt(message.GetValueAt(countIndex), out var declared) || declared < 0)
@@ -180,7 +180,7 @@ public sealed class FixGroupDefinition
         return i;
     }
 
-    private bool CloseInstance(FixMessage message, int start, int end, List<(int Start, int End)>? instances, out FixValidationError? error)
+    private bool CloseInstance(IFixFields message, int start, int end, List<(int Start, int End)>? instances, out FixValidationError? error)
     {
         error = null;
         if (start < 0)
