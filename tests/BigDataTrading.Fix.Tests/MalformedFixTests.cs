@@ -145,6 +145,20 @@ public sealed class MalformedFixTests : IAsyncLifetime
         await ExpectNothingSentThenHeartbeatAsync(peer, 4);
     }
 
+    [Fact]
+    public async Task Message_without_MsgSeqNum_gets_a_logout_and_a_disconnect()
+    {
+        await using var peer = await LoggedOnPeerAsync();
+        var now = DateTime.UtcNow.ToString("yyyyMMdd-HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+        await peer.SendRawAsync(RepeatingGroupTests.Frame($"35=D|49=CLIENT|52={now}|56=BDTX|11=NOSEQ|55=AAPL|54=1|60={now}|40=1|").Raw.ToArray());
+        var logout = await peer.ReadAsync();
+
+        Assert.Equal((FixMsgType.Logout, "MsgSeqNum(34) missing"), (logout.MsgType, logout.GetString(FixTag.Text)));
+        await peer.ExpectEndOfStreamAsync();
+        Assert.True(_application.IsEmpty);
+    }
+
     private static int Int(FixMessage message, int tag) => message.TryGetInt(tag, out var value) ? value : -1;
 
     private async Task<(string?, int)> ClOrdIdAndSeqAsync()

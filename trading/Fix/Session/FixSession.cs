@@ -16,7 +16,8 @@ namespace BigDataTrading.Fix;
 /// <para>Threading: one read loop per session processes inbound messages in order; <see cref="SendAsync(IFixApplicationMessage, CancellationToken)"/>
 /// may be called from any thread, sends are serialized (one writer at a time) so MsgSeqNum order equals wire order.
 /// Heartbeat checks run on a <see cref="TimeProvider"/> timer ticking every second (or HeartBtInt/2 when shorter).</para>
-/// <para>Inbound checks, in order: BeginString (wrong → Logout "Incorrect BeginString" and disconnect); the data
+/// <para>Inbound checks, in order: BeginString (wrong → Logout "Incorrect BeginString" and disconnect); MsgSeqNum(34)
+/// present (missing → Logout "MsgSeqNum(34) missing" and disconnect, as the FIX session rules require); the data
 /// dictionary (<see cref="FixDataDictionary.Validate"/>; failure → Reject 35=3 with 45/58/371/372/373, routing
 /// fields reversed); SendingTime within <see cref="FixSessionSettings.MaxSendingTimeSkew"/> (→ Reject 10 + Logout);
 /// CompIDs (→ Reject 9 + Logout); then MsgSeqNum: higher than expected → the message is queued and one
@@ -616,6 +617,14 @@ public sealed class FixSession : IAsyncDisposable
             }
 
             await LogoutAndCloseAsync("Incorrect BeginString");
+            return;
+        }
+
+        if (!message.Contains(FixTag.MsgSeqNum))
+        {
+            // FIX session rules: a message without MsgSeqNum is a serious application error that no Reject can
+            // repair (there is no number to refer to or to consume), so Logout and disconnect.
+            await LogoutAndCloseAsync("MsgSeqNum(34) missing");
             return;
         }
 
