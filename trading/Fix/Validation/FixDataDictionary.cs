@@ -43,8 +43,9 @@ public enum FixFieldType
 /// formats and admin required fields, and let unknown tags and message types through (a venue's custom tags must
 /// not break the session). A <em>complete</em> dictionary loaded from a QuickFIX-format XML spec
 /// (<see cref="Load(string)"/>) additionally rejects unknown tags and message types, tags not defined for the
-/// message type, enum values outside the list, required application fields and NumInGroup mismatches —
-/// QuickFIX's default validation.</para>
+/// message type, enum values outside the list, required application fields, repeated top-level tags and the
+/// structure of repeating groups (<see cref="FixGroupDefinition"/>: NumInGroup count, delimiter first, member order,
+/// required members, nested groups) — QuickFIX's default validation plus the group rules of the FIX spec.</para>
 /// <para>Immutable and thread-safe once built.</para>
 /// </remarks>
 public sealed class FixDataDictionary
