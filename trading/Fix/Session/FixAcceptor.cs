@@ -10,7 +10,9 @@ namespace BigDataTrading.Fix;
 /// <see cref="FixAcceptorSettings.SenderCompId"/>, EncryptMethod 0, a positive HeartBtInt, an accurate SendingTime,
 /// and whose identity (BeginString, SenderCompID) is not logged on already; otherwise it gets a Logout with the
 /// reason (see <see cref="FixAcceptorSettings.SendLogoutOnRejectedLogon"/>) or, for an unsupported BeginString or
-/// garbage, is just dropped. Application messages go to the <see cref="IFixApplication"/>.
+/// garbage, is just dropped. Application messages go to the <see cref="IFixApplication"/>. With
+/// <see cref="FixAcceptorSettings.Tls"/> every connection must first complete a TLS handshake (run per connection, not
+/// on the accept loop); failures are reported to <see cref="FixAcceptorSettings.OnConnectionRefused"/>.
 /// </summary>
 /// <remarks>Thread-safe. Sessions are independent; each runs its own read loop.</remarks>
 public sealed class FixAcceptor : IAsyncDisposable
