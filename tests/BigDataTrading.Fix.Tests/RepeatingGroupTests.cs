@@ -354,6 +354,17 @@ public sealed class RepeatingGroupTests
         Assert.Equal(2, parties.Count);
     }
 
+    [Fact]
+    public void Dictionary_whose_group_lists_a_field_twice_fails_to_load_naming_the_group()
+    {
+        var broken = SpecXml.Replace("<field name='PartyRole' required='N' />", "<field name='PartyRole' required='N' /><field name='PartyID' required='N' />", StringComparison.Ordinal);
+
+        var error = Assert.Throws<FormatException>(() => FixDataDictionary.Load(new MemoryStream(Encoding.UTF8.GetBytes(broken))));
+
+        Assert.Contains("Group 'NoPartyIDs' (453)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("member 448 twice", error.Message, StringComparison.Ordinal);
+    }
+
     [AcceptanceFact("fix44")]
     public void Groups_of_the_shared_FIX44_spec_have_the_members_in_the_order_used_by_these_tests()
     {

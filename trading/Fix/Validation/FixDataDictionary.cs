@@ -481,7 +481,15 @@ public sealed class FixDataDictionary
                     }
 
                     section.Fields.UnionWith(members.Fields);
-                    section.Groups[countTag] = new FixGroupDefinition(countTag, members.Direct, members.Required, members.Groups.Values);
+                    try
+                    {
+                        section.Groups[countTag] = new FixGroupDefinition(countTag, members.Direct, members.Required, members.Groups.Values);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new FormatException($"Group '{name}' ({countTag}) is not a valid repeating group: {ex.Message}", ex);
+                    }
+
                     break;
                 }
             }
