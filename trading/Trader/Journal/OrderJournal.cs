@@ -227,13 +227,29 @@ public sealed class OrderJournal : IDisposable
         }
 
         var json = payload[1..];
-        record = (JournalRecordKind)payload[0] switch
+        try
         {
-            JournalRecordKind.Intent => JsonRecords.Deserialize<OrderIntentRecord>(json),
-            JournalRecordKind.Execution => JsonRecords.Deserialize<VenueExecution>(json),
-            JournalRecordKind.Action => JsonRecords.Deserialize<OrderAction>(json),
-            _ => null,
-        };
-        return record is null ? $"unknown record kind {payload[0]}" : null;
+            record = (JournalRecordKind)payload[0] switch
+            {
+                JournalRecordKind.Intent => JsonRecords.Deserialize<OrderIntentRecord>(json),
+                JournalRecordKind.Execution => JsonRecords.Deserialize<VenueExecution>(json),
+                JournalRecordKind.Action => JsonRecords.Deserialize<OrderAction>(json),
+                _ => null,
+            };
+        }
+        catch (FormatException ex)
+        {
+            // The checksum matched, so these are the bytes a writer meant: never torn, always reported.
+            next = -1;
+            return $"undecodable {(JournalRecordKind)payload[0]} record: {ex.Message}";
+        }
+
+        if (record is null)
+        {
+            next = -1;
+            return $"unknown record kind {payload[0]}";
+        }
+
+        return null;
     }
 }
