@@ -493,12 +493,15 @@ public sealed class TraderService
 
     /// <summary>
     /// The market price the collar compares against: the last bar close the trader has seen itself when it is at most
-    /// <see cref="TraderOptions.MarkStaleness"/> older than the signal, else the signal's own reference price. Bars
-    /// and signals arrive on different topics, so the trader's mark can lag the strategy's; comparing against a stale
-    /// mark would reject sound orders after a fast move.
+    /// <see cref="TraderOptions.MarkStaleness"/> older than the signal and not newer than it, else the signal's own
+    /// reference price. Bars and signals arrive on different topics, so the trader's mark can lag the strategy's
+    /// (comparing against a stale mark would reject sound orders after a fast move) or, when the trader catches up on
+    /// a backlog, run ahead of it (a later bar is a price the strategy could not have seen).
     /// </summary>
     private Price MarketPrice(Signal signal) =>
-        _marks.TryGetValue(signal.Symbol, out var mark) && mark.Time.UnixNanoseconds >= signal.Time.UnixNanoseconds - (long)_options.MarkStaleness.TotalNanoseconds
+        _marks.TryGetValue(signal.Symbol, out var mark)
+            && mark.Time.UnixNanoseconds >= signal.Time.UnixNanoseconds - (long)_options.MarkStaleness.TotalNanoseconds
+            && mark.Time.UnixNanoseconds <= signal.Time.UnixNanoseconds
             ? mark.Price
             : signal.ReferencePrice;
 
