@@ -593,6 +593,18 @@ public sealed class TraderService
     {
         Interlocked.Increment(ref _executionReports);
         var id = execution.Report.ClientOrderId;
+
+        // Only the first answer to this run's own request counts for "unknown at the venue": an answer to a request of
+        // an earlier run (resent after the crash) or a second answer must not send the order a second time.
+        var firstAnswer = false;
+        if (execution.IsStatusAnswer)
+        {
+            lock (_gate)
+            {
+                firstAnswer = _awaitingStatus.Remove(id.Value);
+            }
+        }
+
         var result = _orders.Apply(execution);
         switch (result.Outcome)
         {
@@ -603,8 +615,11 @@ public sealed class TraderService
                 Interlocked.Increment(ref _illegal);
                 _log.WriteLine($"warning: {result.Message}; ignored.");
                 break;
-            case ApplyOutcome.NotAtVenue:
+            case ApplyOutcome.NotAtVenue when firstAnswer:
                 await OnNotAtVenueAsync(id, ct);
+                break;
+            case ApplyOutcome.NotAtVenue:
+                _log.WriteLine($"recovery: ignored a repeated or earlier run's 'unknown order' answer for {id} (ExecID {execution.Report.ExecutionId}).");
                 break;
             default:
                 // Journal first: the warehouse and topics are rebuilt from it after a crash.
@@ -631,11 +646,11 @@ public sealed class TraderService
                 break;
         }
 
-        if (execution.IsStatusAnswer)
+        if (firstAnswer)
         {
             lock (_gate)
             {
-                if (_awaitingStatus.Remove(id.Value) && _awaitingStatus.Count == 0 && _recovering)
+                if (_awaitingStatus.Count == 0 && _recovering)
                 {
                     _statusAnswered.TrySetResult();
                 }

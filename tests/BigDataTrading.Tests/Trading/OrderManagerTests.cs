@@ -115,6 +115,19 @@ public sealed class OrderManagerTests
     }
 
     [Fact]
+    public void A_status_answer_older_than_the_reports_already_applied_changes_nothing()
+    {
+        var manager = new OrderManager();
+        manager.Add(Buy100, OrderState.PendingNew);
+        manager.Apply(E(OrderStateEvent.Trade, "E2", 40, 50m, 40, OrderState.PartiallyFilled));
+
+        var stale = manager.Apply(E(OrderStateEvent.New, "E0", cum: 0, venue: OrderState.New, status: true));
+
+        Assert.Equal((ApplyOutcome.Applied, false, (Fill?)null), (stale.Outcome, stale.StateChanged, stale.Fill));
+        Assert.Equal((OrderState.PartiallyFilled, 40L), (manager.Get(Buy100.ClientOrderId)!.State, manager.Get(Buy100.ClientOrderId)!.CumulativeQuantity));
+    }
+
+    [Fact]
     public void A_status_answer_that_matches_what_the_trader_knows_records_nothing()
     {
         var manager = new OrderManager();

@@ -109,6 +109,7 @@ public sealed class TraderCrashRecoveryTests(ITestOutputHelper output) : IAsyncL
             $"{recoveriesWithOpenOrders} restarts recovered journaled open orders; " +
             $"exchange status requests {exchange.Statistics.StatusRequests}, undelivered reports {exchange.Statistics.ReportsUndelivered}");
         output.WriteLine(string.Join('\n', last.Output));
+        output.WriteLine(last.Errors);
         Assert.True(exitCode == 0, $"final run exit code {exitCode}\n{string.Join('\n', last.Output)}\n{last.Errors}");
         Assert.Contains(last.Output, l => l.StartsWith("stopped:", StringComparison.Ordinal) && l.Contains(" 0 open,", StringComparison.Ordinal));
         if (!last.Output.Any(l => l.StartsWith("ready: recovery asked about 0 ", StringComparison.Ordinal)))

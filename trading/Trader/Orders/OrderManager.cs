@@ -227,6 +227,12 @@ public sealed class OrderManager
             return new ApplyResult(ApplyOutcome.NotAtVenue, order.State, order.State, null, null, $"order {report.ClientOrderId} is unknown at the venue");
         }
 
+        if (report.CumulativeQuantity < order.CumulativeQuantity)
+        {
+            // An answer older than reports already applied (e.g. resent from before a crash): nothing new in it.
+            return new ApplyResult(ApplyOutcome.Applied, order.State, order.State, null, null, null);
+        }
+
         Fill? fill = null;
         var updated = order;
         var missed = report.CumulativeQuantity - order.CumulativeQuantity;
