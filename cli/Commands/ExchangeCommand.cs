@@ -23,9 +23,10 @@ public static class ExchangeCommand
         var symbols = new Option<string?>("--symbols") { Description = "Comma-separated symbols to accept (book/paper); others are rejected. Default: any." };
         var ticks = new Option<FileInfo?>("--ticks") { Description = "paper mode: a LEAN tick trade zip to replay as the market." };
         var speed = new Option<double>("--speed") { Description = "paper mode: replay speed as a multiple of real time (0 = as fast as possible).", DefaultValueFactory = _ => 1.0 };
+        var resume = new Option<string?>("--resume-client") { Description = "Keep this client CompID's FIX session (sequence numbers, sent messages) across its reconnects, so a trader restarted after a crash resumes it with resend/gap fill; only this CompID may log on." };
         var command = new Command("exchange", "Run the FIX 4.4/4.2 exchange simulator on loopback until Ctrl+C.")
         {
-            port, compId, mode, logDir, symbols, ticks, speed,
+            port, compId, mode, logDir, symbols, ticks, speed, resume,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -55,6 +56,9 @@ public static class ExchangeCommand
                 "paper" => new PaperMatcher(symbolSet),
                 _ => null,
             };
+            // The acceptor's store factory does not know which client connects, so one kept session means one client.
+            var resumed = parse.GetValue(resume) is { Length: > 0 } client ? client : null;
+            var keptSession = resumed is null ? null : new BigDataTrading.Fix.InMemorySequenceStore();
             ExchangeSimulator exchange;
             try
             {
@@ -65,6 +69,8 @@ public static class ExchangeCommand
                         SenderCompId = parse.GetValue(compId)!,
                         LogDirectory = parse.GetValue(logDir)?.FullName,
                         ExchangeMatcher = matcher,
+                        AllowedClientCompIds = resumed is null ? null : new HashSet<string>(StringComparer.Ordinal) { resumed },
+                        SequenceStoreFactory = keptSession is null ? null : () => keptSession,
                     },
                     TimeProvider.System,
                     ct);

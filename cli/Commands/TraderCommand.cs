@@ -3,6 +3,7 @@ using BigDataTrading.Core.Diagnostics;
 using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Trading;
 using BigDataTrading.Trading.Control;
+using BigDataTrading.Trading.Journal;
 using BigDataTrading.Trading.Venues;
 using BigDataTrading.Warehouse;
 
@@ -30,11 +31,16 @@ public static class TraderCommand
         var logs = new Option<DirectoryInfo>("--fix-log-dir") { Description = "Folder of the FIX message log.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("bdt-out", "trader", "fix")) };
         var controlPort = new Option<int>("--control-port") { Description = $"Loopback port of the HTTP control endpoint (kill switch, status); needs {TokenVariable}.", DefaultValueFactory = _ => 8089 };
         var group = new Option<string>("--group") { Description = "Kafka consumer group: restarts resume where the last run committed.", DefaultValueFactory = _ => "bdt-trader" };
+        var journal = new Option<FileInfo>("--journal") { Description = "Durable order journal: every intent is fsync'd here before it is sent; replayed on start-up to recover after a crash.", DefaultValueFactory = _ => new FileInfo(Path.Combine("bdt-out", "trader", "orders.journal")) };
+        var fixState = new Option<DirectoryInfo>("--fix-state-dir") { Description = "Folder of the FIX session's durable sequence numbers and sent messages (resend/gap fill after a restart).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("bdt-out", "trader", "fix-state")) };
+        var exitAtEnd = new Option<bool>("--exit-at-end-of-stream") { Description = "Stop (drain, log out, exit) once every signal partition has an end-of-stream marker, instead of running until Ctrl+C." };
+        var limits = RiskLimitOptions.Create();
 
         var command = new Command("trader", "Run the trader service: signals from Kafka → risk → FIX orders → positions, warehouse and audit topics, with a kill switch.")
         {
-            kafka, fix, target, sender, warehouse, logs, controlPort, group,
+            kafka, fix, target, sender, warehouse, logs, controlPort, group, journal, fixState, exitAtEnd,
         };
+        limits.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -58,18 +64,30 @@ public static class TraderCommand
                 return 2;
             }
 
+            if (!limits.TryBuild(parse, out var traderOptions, out var invalid))
+            {
+                await Console.Error.WriteLineAsync($"error: {invalid}");
+                return 2;
+            }
+
             var clock = TimeProvider.System;
+            using var orderJournal = OrderJournal.Open(parse.GetValue(journal)!.FullName, out var replay);
+            if (replay.TruncatedBytes > 0)
+            {
+                Console.WriteLine($"journal: truncated a torn last record ({replay.TruncatedBytes} bytes) left by a crash.");
+            }
+
             await using var kafkaEndpoint = KafkaEndpoint.Start(kafkaOptions);
             using IOrderWarehouse orders = config["Warehouse:PostgresConnectionString"] is { Length: > 0 } pg
                 ? new PostgresOrderWarehouse(pg)
                 : new DuckDbOrderWarehouse(parse.GetValue(warehouse)!.FullName);
             await using var venue = await FixOrderVenue.ConnectAsync(
-                new FixVenueOptions(endpoint[0], fixPort, parse.GetValue(sender)!, parse.GetValue(target)!, parse.GetValue(logs)!.FullName),
+                new FixVenueOptions(endpoint[0], fixPort, parse.GetValue(sender)!, parse.GetValue(target)!, parse.GetValue(logs)!.FullName, SequenceStoreDirectory: parse.GetValue(fixState)!.FullName),
                 clock,
                 ct);
             using var consumer = kafkaEndpoint.Clients.CreateLosslessConsumer(parse.GetValue(group)!, "trader");
             using var producer = kafkaEndpoint.Clients.CreateProducer("trader");
-            var trader = new TraderService(TraderOptions.Default, consumer, producer, venue, orders, new PipelineCounters(), clock);
+            var trader = new TraderService(traderOptions, consumer, producer, venue, orders, new PipelineCounters(), clock, journal: orderJournal, replay: replay, log: Console.Error);
 
             await using var control = Environment.GetEnvironmentVariable(TokenVariable) is { Length: >= 16 } token
                 ? TraderControlServer.Start(new TraderControlOptions(parse.GetValue(controlPort), token), trader.KillSwitch, trader.Status)
@@ -78,13 +96,16 @@ public static class TraderCommand
             Console.WriteLine(control is null
                 ? $"control endpoint disabled: set {TokenVariable} (16+ characters) to enable the HTTP kill switch."
                 : $"control endpoint: {control.BaseAddress} (GET /status, POST|DELETE /kill-switch, Authorization: Bearer ${TokenVariable})");
-            Console.WriteLine("running; Ctrl+C stops taking signals, drains open orders and logs out.");
+            Console.WriteLine($"journal: {orderJournal.Path}, {replay.Records.Count} records replayed, {trader.Orders.OpenCount} orders open.");
+            var run = parse.GetValue(exitAtEnd) ? trader.RunAsync(0, ct) : trader.RunUntilStoppedAsync(ct);
+            var recovered = await trader.Ready.WaitAsync(ct);
+            Console.WriteLine($"ready: recovery asked about {recovered.OpenOrders} open orders (resent {recovered.Resent}, lost {recovered.Lost}, unanswered {recovered.Unanswered}); Ctrl+C stops taking signals, drains open orders and logs out.");
 
-            var result = await trader.RunUntilStoppedAsync(ct);
-            Console.WriteLine($"stopped: {result.Signals} signals, {result.OrdersSent} orders sent, {result.Fills} fills, {result.OpenOrders} open.");
+            var result = await run;
+            Console.WriteLine($"stopped: {result.Signals} signals, {result.OrdersSent} orders sent, {result.Fills} fills, {result.OpenOrders} open, {result.DuplicateReports} duplicate reports, {result.IllegalTransitions} illegal transitions.");
             foreach (var position in result.Positions)
             {
-                Console.WriteLine($"  {position.Symbol}: {position.Quantity} @ {position.AveragePrice:0.####}, realized {position.RealizedPnl:0.00}");
+                Console.WriteLine(FormattableString.Invariant($"position {position.Symbol} {position.Quantity} avg {position.AveragePrice:0.####} realized {position.RealizedPnl:0.00}"));
             }
 
             return result.OpenOrders == 0 ? 0 : 1;

@@ -45,6 +45,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     private long _ordersCanceled;
     private long _ordersReplaced;
     private long _reportsUndelivered;
+    private long _duplicateOrders;
+    private long _statusRequests;
+    private readonly ExchangeOrderLedger _ledger = new();
 
     /// <summary>Prefix of every OrderID and ExecID issued by this run.</summary>
     public string RunId { get; private set; } = string.Empty;
@@ -75,7 +78,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         OrdersCanceled = Interlocked.Read(ref _ordersCanceled),
         OrdersReplaced = Interlocked.Read(ref _ordersReplaced),
         ReportsUndelivered = Interlocked.Read(ref _reportsUndelivered),
+        DuplicateOrders = Interlocked.Read(ref _duplicateOrders),
+        StatusRequests = Interlocked.Read(ref _statusRequests),
     };
+
+    /// <summary>Every order accepted so far, with its current state (whether or not its reports could be delivered).</summary>
+    public IReadOnlyList<ExchangeOrderSnapshot> Orders => _ledger.Snapshot();
 
     /// <summary>The stateful matcher in use, or null with the default fill-in-full behaviour.</summary>
     public IExchangeMatcher? ExchangeMatcher => _exchangeMatcher;
@@ -121,6 +129,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 AllowedTargetCompIds = options.AllowedClientCompIds,
                 LogDirectory = options.LogDirectory,
                 TimeProvider = options.TimeProvider,
+                SequenceStoreFactory = options.SequenceStoreFactory,
                 BeginStrings = new HashSet<string>(StringComparer.Ordinal) { FixVersions.Fix44, FixVersions.Fix42 },
             },
             new Application(this));
@@ -246,6 +255,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             }
 
             Count(e);
+            _ledger.Track(e, OrderIdText(e.OrderId));
             if (!_sessionsByParty.TryGetValue(e.Owner, out var target) || !target.IsLoggedOn)
             {
                 Interlocked.Increment(ref _reportsUndelivered);
@@ -270,6 +280,11 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         {
             case OrderEventKind.Rejected:
                 Interlocked.Increment(ref _ordersRejected);
+                if (e.Reason == OrderRejectReason.DuplicateClOrdId)
+                {
+                    Interlocked.Increment(ref _duplicateOrders);
+                }
+
                 break;
             case OrderEventKind.Trade:
                 Interlocked.Increment(ref _executions);
@@ -293,7 +308,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
     private FixMessageBuilder ToFix(in OrderEvent e, string beginString, DateTimeOffset now)
     {
-        var orderId = e.OrderId == 0 ? "NONE" : RunId + "-O" + e.OrderId.ToString(CultureInfo.InvariantCulture);
+        var orderId = OrderIdText(e.OrderId);
         if (e.Kind == OrderEventKind.CancelRejected)
         {
             var reject = new FixMessageBuilder(FixMsgType.OrderCancelReject)
@@ -354,6 +369,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         return builder;
     }
 
+    private string OrderIdText(long orderId) => orderId == 0 ? "NONE" : RunId + "-O" + orderId.ToString(CultureInfo.InvariantCulture);
+
     private string NextExecId() => RunId + "-E" + Interlocked.Increment(ref _nextExecId).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Sends an ExecutionReport in the session's FIX version (4.2 wants ExecTransType and ExecType 1/2 for fills).</summary>
@@ -368,6 +385,103 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             ? report with { ExecType = report.OrdStatus == FixOrdStatus.Filled ? FixExecType.Fill : FixExecType.PartialFill }
             : report;
         return session.SendAsync(fix42.ToBuilder().Set(FixTag.ExecTransType, '0'), ct);
+    }
+
+    /// <summary>Records the order's new state in the ledger, then sends the report (the ledger is right even if the send fails).</summary>
+    private Task SendTrackedAsync(FixSession session, string owner, ExecutionReport report, CancellationToken ct)
+    {
+        _ledger.Track(owner, report);
+        return SendReportAsync(session, report, ct);
+    }
+
+    /// <summary>
+    /// OrderStatusRequest (35=H): answers with an ExecutionReport ExecType=I carrying the order's current state, or
+    /// OrdStatus=Rejected with OrdRejReason 5 when this party never sent an order with that ClOrdID.
+    /// </summary>
+    private async ValueTask OnStatusRequestAsync(FixSession session, FixMessage message, CancellationToken ct)
+    {
+        if (!OrderStatusRequest.TryParse(message, out var request, out var error))
+        {
+            await SendSessionRejectAsync(session, message, error, ct);
+            return;
+        }
+
+        Interlocked.Increment(ref _statusRequests);
+        var stateful = _exchangeMatcher is not null;
+        if (stateful)
+        {
+            // Serialized with matching, so the answer reflects every report sent before it.
+            await _gate.WaitAsync(ct);
+        }
+
+        try
+        {
+            var owner = session.TargetCompId ?? string.Empty;
+            var now = _time.GetUtcNow();
+            ExecutionReport answer;
+            if (_ledger.TryGet(owner, request.ClOrdId, out var order))
+            {
+                answer = new ExecutionReport
+                {
+                    OrderId = order!.OrderId,
+                    ClOrdId = order.ClOrdId,
+                    ExecId = NextExecId(),
+                    ExecType = OrderStatusCodes.OrderStatusExecType,
+                    OrdStatus = order.OrdStatus,
+                    Symbol = order.Symbol,
+                    Side = order.Side,
+                    OrderQty = order.OrderQty,
+                    Price = order.Price,
+                    LeavesQty = order.LeavesQty,
+                    CumQty = order.CumQty,
+                    AvgPx = order.AvgPx,
+                    TransactTime = now,
+                };
+            }
+            else
+            {
+                answer = new ExecutionReport
+                {
+                    OrderId = "NONE",
+                    ClOrdId = request.ClOrdId,
+                    ExecId = NextExecId(),
+                    ExecType = OrderStatusCodes.OrderStatusExecType,
+                    OrdStatus = FixOrdStatus.Rejected,
+                    Symbol = request.Symbol,
+                    Side = request.Side,
+                    OrderQty = 0,
+                    LeavesQty = 0,
+                    CumQty = 0,
+                    TransactTime = now,
+                    Text = "unknown order",
+                };
+            }
+
+            var builder = answer.ToBuilder();
+            if (answer.OrderId == "NONE")
+            {
+                builder.Set(FixTag.OrdRejReason, OrderStatusCodes.UnknownOrderRejectReason);
+            }
+
+            if (request.OrdStatusReqId is { } reqId)
+            {
+                builder.Set(OrderStatusCodes.OrdStatusReqIdTag, reqId);
+            }
+
+            if (session.BeginString == FixVersions.Fix42)
+            {
+                builder.Set(FixTag.ExecTransType, '3');
+            }
+
+            await session.SendAsync(builder, ct);
+        }
+        finally
+        {
+            if (stateful)
+            {
+                _gate.Release();
+            }
+        }
     }
 
     private static Task SendSessionRejectAsync(FixSession session, FixMessage message, string decodeError, CancellationToken ct)
@@ -397,6 +511,17 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             return;
         }
 
+        var owner = session.TargetCompId ?? string.Empty;
+        if (_orderIdsByClOrdId.ContainsKey(order.ClOrdId))
+        {
+            // A ClOrdID is used once: a second order under it is refused, never traded again.
+            Interlocked.Increment(ref _ordersRejected);
+            Interlocked.Increment(ref _duplicateOrders);
+            var duplicate = Report(order, "NONE", FixExecType.Rejected, FixOrdStatus.Rejected, _time.GetUtcNow()) with { LeavesQty = 0, Text = "duplicate ClOrdID" };
+            await session.SendAsync(duplicate.ToBuilder().Set(FixTag.OrdRejReason, OrderRejectReason.DuplicateClOrdId.ToOrdRejReason()), ct);
+            return;
+        }
+
         var reason = Validate(order);
         var match = reason is null ? _matcher.Match(order) : null;
         reason ??= match!.RejectReason;
@@ -410,7 +535,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
 
         var orderId = RunId + "-O" + Interlocked.Increment(ref _nextOrderId).ToString(CultureInfo.InvariantCulture);
         _orderIdsByClOrdId[order.ClOrdId] = orderId;
-        await SendReportAsync(session, Report(order, orderId, FixExecType.New, FixOrdStatus.New, now), ct);
+        await SendTrackedAsync(session, owner, Report(order, orderId, FixExecType.New, FixOrdStatus.New, now), ct);
 
         decimal cum = 0, notional = 0;
         foreach (var fill in match!.Fills)
@@ -418,8 +543,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             cum += fill.Quantity;
             notional += fill.Quantity * fill.Price;
             var leaves = order.OrderQty - cum;
-            await SendReportAsync(
+            await SendTrackedAsync(
                 session,
+                owner,
                 Report(order, orderId, FixExecType.Trade, leaves == 0 ? FixOrdStatus.Filled : FixOrdStatus.PartiallyFilled, _time.GetUtcNow()) with
                 {
                     LastQty = fill.Quantity,
@@ -438,8 +564,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         else if (order.TimeInForce is FixTimeInForce.ImmediateOrCancel or FixTimeInForce.FillOrKill)
         {
             // Whatever did not execute immediately is canceled for IOC/FOK.
-            await SendReportAsync(
+            await SendTrackedAsync(
                 session,
+                owner,
                 Report(order, orderId, FixExecType.Canceled, FixOrdStatus.Canceled, _time.GetUtcNow()) with
                 {
                     CumQty = cum,
@@ -521,6 +648,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             FixMsgType.NewOrderSingle or FixMsgType.OrderCancelRequest or FixMsgType.OrderCancelReplaceRequest when owner._exchangeMatcher is { } matcher
                 => owner.OnMatcherRequestAsync(session, message, matcher, cancellationToken),
             FixMsgType.NewOrderSingle => owner.OnNewOrderAsync(session, message, cancellationToken),
+            OrderStatusCodes.MsgType => owner.OnStatusRequestAsync(session, message, cancellationToken),
             FixMsgType.OrderCancelRequest => owner.OnCancelRequestAsync(session, message, replace: false, cancellationToken),
             FixMsgType.OrderCancelReplaceRequest => owner.OnCancelRequestAsync(session, message, replace: true, cancellationToken),
             // A client refusing one of our messages needs no answer.

@@ -1,4 +1,5 @@
 using System.Net;
+using BigDataTrading.Fix;
 
 namespace BigDataTrading.Exchange;
 
@@ -39,6 +40,13 @@ public sealed record ExchangeSimulatorOptions
 
     /// <summary>Prefix of OrderIDs/ExecIDs; default derived from the start time plus a random suffix.</summary>
     public string? RunId { get; init; }
+
+    /// <summary>
+    /// Creates the sequence store of each new session; null (default) starts every connection at 1/1. Return the same
+    /// store for every connection (one client CompID) to keep a client's FIX session across its reconnects: a trader
+    /// restarted after a crash then resumes with resend/gap fill instead of starting over.
+    /// </summary>
+    public Func<ISequenceStore>? SequenceStoreFactory { get; init; }
 }
 
 /// <summary>Counters of an <see cref="ExchangeSimulator"/> run (a consistent-enough snapshot; each value is exact).</summary>
@@ -59,4 +67,10 @@ public sealed record ExchangeStatistics(long OrdersReceived, long OrdersFilled, 
 
     /// <summary>Reports that could not be sent because their party had no session logged on (they are dropped).</summary>
     public long ReportsUndelivered { get; init; }
+
+    /// <summary>NewOrderSingles refused because their ClOrdID was already used (not counting ignored PossDup resends).</summary>
+    public long DuplicateOrders { get; init; }
+
+    /// <summary>OrderStatusRequests answered.</summary>
+    public long StatusRequests { get; init; }
 }

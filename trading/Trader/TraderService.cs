@@ -9,6 +9,7 @@ using BigDataTrading.Core.Time;
 using BigDataTrading.Core.Wire;
 using BigDataTrading.Infra.Messaging;
 using BigDataTrading.Trading.Control;
+using BigDataTrading.Trading.Journal;
 using BigDataTrading.Trading.Orders;
 using BigDataTrading.Trading.Positions;
 using BigDataTrading.Trading.Risk;
@@ -21,10 +22,10 @@ namespace BigDataTrading.Trading;
 /// <summary>What the trader did in one run.</summary>
 /// <param name="Signals">Signals consumed.</param>
 /// <param name="DuplicateSignals">Signals ignored because their id had already been turned into an order.</param>
-/// <param name="OrdersSent">Orders that passed risk and were sent.</param>
+/// <param name="OrdersSent">Orders that passed risk and were sent (including journaled orders re-sent by recovery).</param>
 /// <param name="RiskRejected">Orders refused by risk, by reason.</param>
-/// <param name="ExecutionReports">Execution reports received.</param>
-/// <param name="Fills">Fills applied to positions.</param>
+/// <param name="ExecutionReports">Venue events received (execution reports, cancel rejects, status answers).</param>
+/// <param name="Fills">Fills applied to positions (including fills reconciled from status answers).</param>
 /// <param name="OpenOrders">Orders still not final when the run ended (0 on a clean run).</param>
 /// <param name="Positions">Final positions.</param>
 /// <param name="Marks">Last market price per symbol, for unrealized P&amp;L.</param>
@@ -37,17 +38,50 @@ public sealed record TraderResult(
     long Fills,
     int OpenOrders,
     IReadOnlyList<BigDataTrading.Core.Positions.Position> Positions,
-    IReadOnlyDictionary<Symbol, Price> Marks);
+    IReadOnlyDictionary<Symbol, Price> Marks)
+{
+    /// <summary>What start-up recovery did.</summary>
+    public RecoveryResult Recovery { get; init; } = RecoveryResult.None;
+
+    /// <summary>Venue events ignored because their execution id had been applied already (resends, replays).</summary>
+    public long DuplicateReports { get; init; }
+
+    /// <summary>Venue events whose state change was illegal (reported on the log, not applied).</summary>
+    public long IllegalTransitions { get; init; }
+}
+
+/// <summary>What start-up recovery found and did.</summary>
+/// <param name="JournalRecords">Records replayed from the journal.</param>
+/// <param name="TornBytes">Bytes of a torn last record truncated from the journal.</param>
+/// <param name="OpenOrders">Orders the journal left non-final, each asked about with an OrderStatusRequest.</param>
+/// <param name="Resent">Of those, orders the venue had never seen and that were sent now (once).</param>
+/// <param name="Lost">Of those, orders the venue had never seen and that were too old to send: marked LostNeverSent.</param>
+/// <param name="Unanswered">Status requests the venue did not answer within the recovery timeout.</param>
+public sealed record RecoveryResult(long JournalRecords, long TornBytes, int OpenOrders, int Resent, int Lost, int Unanswered)
+{
+    /// <summary>Nothing to recover.</summary>
+    public static RecoveryResult None { get; } = new(0, 0, 0, 0, 0, 0);
+}
 
 /// <summary>
-/// The trader service: turns signals from Kafka into risk-checked limit orders, routes them to a venue, tracks
-/// positions from execution reports, and records every order and execution in the warehouse and on the
+/// The trader service: turns signals from Kafka into risk-checked limit orders, journals each intent durably before it
+/// is sent, routes it to a venue, drives every order through the <see cref="OrderManager"/>'s state machine from the
+/// venue's reports, tracks positions from fills, and records every order and state change in the warehouse and on the
 /// <c>orders</c>/<c>executions</c> topics (the backup record).
 /// </summary>
 /// <remarks>
-/// Two threads touch state: the Kafka consume loop (signals, bars) and the venue's execution reader; the order table
-/// is guarded by a lock and positions by <see cref="PositionBook"/>'s own. Client order ids derive from signal ids, so
-/// a replayed signal can never become a second order. Wall time (order creation) comes from the injected clock.
+/// <para><b>Recovery</b> (start of <see cref="RunAsync"/>/<see cref="RunUntilStoppedAsync"/>): the journal replayed in
+/// the constructor has rebuilt orders and positions; missing warehouse rows are written (idempotently); the venue
+/// session resumes with its persisted sequence numbers, so the FIX layer resends or gap-fills whatever the crash cut
+/// off; then every non-final order gets an OrderStatusRequest. The answer reconciles it (missed fills are applied as
+/// the difference in cumulative quantity at the implied price, the state follows the venue's); an order the venue never
+/// saw is sent now — exactly once, since its client order id is journaled and the venue refuses duplicates — if it is
+/// younger than <see cref="TraderOptions.UnsentOrderMaxAgeSeconds"/>, else marked LostNeverSent. Only then are signals
+/// consumed.</para>
+/// <para>Two threads touch state: the Kafka consume loop (signals, bars) and the venue's event reader; orders are
+/// guarded by the <see cref="OrderManager"/>, positions by <see cref="PositionBook"/>, the rest by one lock. Client
+/// order ids are the signal ids, so a replayed signal never becomes a second order. Wall time comes from the injected
+/// clock.</para>
 /// </remarks>
 public sealed class TraderService
 {
@@ -56,26 +90,54 @@ public sealed class TraderService
     private readonly IProducer<byte[]?, byte[]> _producer;
     private readonly IOrderVenue _venue;
     private readonly IOrderWarehouse _warehouse;
+    private readonly OrderJournal _journal;
     private readonly PreTradeRisk _risk;
+    private readonly OrderRateWindow _rate;
+    private readonly OrderManager _orders = new();
     private readonly PositionBook _positions = new();
     private readonly PipelineCounters _counters;
     private readonly TimeProvider _clock;
+    private readonly TextWriter _log;
     private readonly SymbolCache _symbols = new();
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Order> _open = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenSignals = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _awaitingStatus = new(StringComparer.Ordinal);
     private readonly Dictionary<Symbol, (Price Price, Timestamp Time)> _marks = [];
     private readonly Dictionary<RiskRejectReason, long> _riskRejected = [];
+    private readonly List<(object Record, bool Republish)> _catchUp = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _statusAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<RecoveryResult> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _replayedRecords;
+    private readonly long _tornBytes;
+    private DateOnly _pnlDay;
+    private decimal _pnlAtDayStart;
     private bool _signalsEnded;
+    private bool _recovering;
     private Error? _deliveryError;
     private long _signals;
     private long _duplicates;
     private long _sent;
     private long _executionReports;
     private long _fills;
+    private long _duplicateReports;
+    private long _illegal;
+    private int _resent;
+    private int _lost;
 
-    /// <summary>Creates the service; it starts consuming when <see cref="RunAsync"/> is called.</summary>
+    /// <summary>Creates the service and replays <paramref name="replay"/> into its order manager and positions; it starts when <see cref="RunAsync"/> is called.</summary>
+    /// <param name="options">Settings (validated).</param>
+    /// <param name="consumer">Consumer for the signals and bars topics (partitions are assigned explicitly; its group id stores the signal offsets).</param>
+    /// <param name="producer">Producer for the orders and executions topics.</param>
+    /// <param name="venue">Where orders go.</param>
+    /// <param name="warehouse">The order warehouse.</param>
+    /// <param name="counters">Pipeline counters.</param>
+    /// <param name="clock">The clock.</param>
+    /// <param name="killSwitch">The kill switch; a new one by default.</param>
+    /// <param name="journal">The durable order journal; an in-memory one (no recovery) by default.</param>
+    /// <param name="replay">What <see cref="OrderJournal.Open"/> read back from <paramref name="journal"/>.</param>
+    /// <param name="log">Where warnings (illegal transitions, recovery decisions) go; <see cref="TextWriter.Null"/> by default.</param>
+    /// <param name="gates">Model gates; by default the volatility gate of <see cref="TraderOptions.Volatility"/>.</param>
     public TraderService(
         TraderOptions options,
         IConsumer<byte[]?, byte[]> consumer,
@@ -84,7 +146,11 @@ public sealed class TraderService
         IOrderWarehouse warehouse,
         PipelineCounters counters,
         TimeProvider clock,
-        KillSwitch? killSwitch = null)
+        KillSwitch? killSwitch = null,
+        OrderJournal? journal = null,
+        JournalReplay? replay = null,
+        TextWriter? log = null,
+        IReadOnlyList<IRiskModelGate>? gates = null)
     {
         options.Validate();
         KillSwitch = killSwitch ?? new KillSwitch(clock);
@@ -94,16 +160,31 @@ public sealed class TraderService
         _producer = producer;
         _venue = venue;
         _warehouse = warehouse;
-        _risk = new PreTradeRisk(options.Risk);
+        _journal = journal ?? OrderJournal.InMemory();
+        _log = log ?? TextWriter.Null;
+        _risk = new PreTradeRisk(options.Risk, gates ?? (options.Volatility is { } v ? [new VolatilityGate(v)] : []));
+        _rate = new OrderRateWindow(clock, TimeSpan.FromMilliseconds(options.Risk.OrderRateWindowMilliseconds));
         _counters = counters;
         _clock = clock;
+        if (replay is not null)
+        {
+            Replay(replay);
+            _replayedRecords = replay.Records.Count;
+            _tornBytes = replay.TruncatedBytes;
+        }
     }
 
     /// <summary>Current positions (thread-safe).</summary>
     public PositionBook Positions => _positions;
 
+    /// <summary>Every order's state (thread-safe).</summary>
+    public OrderManager Orders => _orders;
+
     /// <summary>The emergency stop: engaging it cancels every open order and refuses new ones.</summary>
     public KillSwitch KillSwitch { get; }
+
+    /// <summary>Completes when recovery is over and signals are being consumed (or faults if recovery failed).</summary>
+    public Task<RecoveryResult> Ready => _ready.Task;
 
     /// <summary>A consistent snapshot for the control endpoint's <c>GET /status</c>.</summary>
     public object Status()
@@ -113,7 +194,7 @@ public sealed class TraderService
             return new
             {
                 killSwitch = KillSwitch.State,
-                openOrders = _open.Keys.Order(StringComparer.Ordinal).ToList(),
+                openOrders = _orders.OpenOrders().Select(o => new { id = o.Order.ClientOrderId.Value, state = o.State.ToString(), cum = o.CumulativeQuantity }).ToList(),
                 positions = _positions.Snapshot(),
                 signals = _signals,
                 ordersSent = _sent,
@@ -122,16 +203,17 @@ public sealed class TraderService
     }
 
     /// <summary>
-    /// Consumes signals and bars until an end-of-stream marker has been seen on every one of the
-    /// <paramref name="signalPartitions"/> signal partitions, then waits for open orders to finish and closes the venue.
+    /// Recovers, then consumes signals and bars until an end-of-stream marker has been seen on every one of the
+    /// <paramref name="signalPartitions"/> signal partitions (≤ 0: every partition of the topic), then waits for open
+    /// orders to finish and closes the venue.
     /// </summary>
     /// <exception cref="TimeoutException">Open orders did not reach a final state within the drain timeout.</exception>
     public Task<TraderResult> RunAsync(int signalPartitions, CancellationToken ct) => RunCoreAsync(signalPartitions, ct, ct);
 
     /// <summary>
-    /// Live mode: consumes signals and bars until <paramref name="stop"/> is signalled (Ctrl+C, service shutdown), then
-    /// stops taking signals, waits up to the drain timeout for open orders to finish, logs out of the venue and returns.
-    /// End-of-stream markers are ignored: a live trader outlives any one replay.
+    /// Live mode: recovers, then consumes signals and bars until <paramref name="stop"/> is signalled (Ctrl+C, service
+    /// shutdown), then stops taking signals, waits up to the drain timeout for open orders to finish, logs out of the
+    /// venue and returns. End-of-stream markers are ignored: a live trader outlives any one replay.
     /// </summary>
     /// <exception cref="TimeoutException">Open orders did not reach a final state within the drain timeout.</exception>
     public Task<TraderResult> RunUntilStoppedAsync(CancellationToken stop) => RunCoreAsync(int.MaxValue, stop, CancellationToken.None);
@@ -139,6 +221,18 @@ public sealed class TraderService
     private async Task<TraderResult> RunCoreAsync(int signalPartitions, CancellationToken consumeToken, CancellationToken ct)
     {
         var executions = Task.Run(() => ReadExecutionsAsync(ct), ct);
+        RecoveryResult recovery;
+        try
+        {
+            recovery = await RecoverAsync(ct);
+            _ready.TrySetResult(recovery);
+        }
+        catch (Exception ex)
+        {
+            _ready.TrySetException(ex);
+            throw;
+        }
+
         try
         {
             await Task.Run(() => ConsumeSignals(signalPartitions, consumeToken), CancellationToken.None);
@@ -151,19 +245,16 @@ public sealed class TraderService
         lock (_gate)
         {
             _signalsEnded = true;
-            if (_open.Count == 0)
-            {
-                _drained.TrySetResult();
-            }
         }
 
+        CheckDrained();
         try
         {
             await _drained.Task.WaitAsync(_options.DrainTimeout, _clock, ct);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"{_open.Count} orders were still open {_options.DrainTimeout.TotalSeconds:0} s after the last signal; check the venue session and its FIX log.");
+            throw new TimeoutException($"{_orders.OpenCount} orders were still open {_options.DrainTimeout.TotalSeconds:0} s after the last signal; check the venue session and its FIX log.");
         }
 
         await _venue.CloseAsync(ct);
@@ -176,16 +267,159 @@ public sealed class TraderService
 
         lock (_gate)
         {
-            return new TraderResult(_signals, _duplicates, _sent, new Dictionary<RiskRejectReason, long>(_riskRejected), _executionReports, _fills, _open.Count, _positions.Snapshot(), _marks.ToDictionary(kv => kv.Key, kv => kv.Value.Price));
+            return new TraderResult(_signals, _duplicates, _sent, new Dictionary<RiskRejectReason, long>(_riskRejected), _executionReports, _fills, _orders.OpenCount, _positions.Snapshot(), _marks.ToDictionary(kv => kv.Key, kv => kv.Value.Price))
+            {
+                Recovery = recovery,
+                DuplicateReports = Interlocked.Read(ref _duplicateReports),
+                IllegalTransitions = Interlocked.Read(ref _illegal),
+            };
+        }
+    }
+
+    /// <summary>Rebuilds orders and positions from the journal; what the warehouse may lack is written by <see cref="RecoverAsync"/>.</summary>
+    private void Replay(JournalReplay replay)
+    {
+        var today = Timestamp.Now(_clock).UtcDate;
+        var beforeToday = new PositionBook();
+        foreach (var record in replay.Records)
+        {
+            switch (record)
+            {
+                case OrderIntentRecord intent:
+                    _orders.Add(intent.Order, intent.Decision == "Accepted" ? OrderState.PendingNew : OrderState.Rejected);
+                    _seenSignals.Add(intent.Order.ClientOrderId.Value);
+                    _catchUp.Add((intent, false));
+                    break;
+                case VenueExecution execution:
+                    var result = _orders.Apply(execution);
+                    if (result.Fill is { } fill)
+                    {
+                        _positions.Apply(fill);
+                        if (fill.Time.UtcDate < today)
+                        {
+                            beforeToday.Apply(fill);
+                        }
+                    }
+
+                    if (result.WarehouseReport is { } report)
+                    {
+                        _catchUp.Add((report, false));
+                    }
+
+                    break;
+                case OrderAction action:
+                    var acted = action.Action switch
+                    {
+                        "CancelRequested" => _orders.Act(action.ClientOrderId, OrderStateEvent.PendingCancel, action.Time),
+                        "Lost" => _orders.Act(action.ClientOrderId, OrderStateEvent.Lost, action.Time),
+                        _ => null,
+                    };
+                    if (acted?.WarehouseReport is { } lost)
+                    {
+                        _catchUp.Add((lost, false));
+                    }
+
+                    break;
+            }
+        }
+
+        // Unrealized P&L at midnight is unknown after a restart: the day starts from the realized P&L before it.
+        _pnlDay = today;
+        _pnlAtDayStart = beforeToday.Snapshot().Sum(p => p.RealizedPnl);
+    }
+
+    private async Task<RecoveryResult> RecoverAsync(CancellationToken ct)
+    {
+        // The journal is ahead of the warehouse by at most what a crash cut off: write it (idempotent), and publish
+        // the records the warehouse did not have (they cannot have reached the topics either).
+        foreach (var (record, _) in _catchUp)
+        {
+            switch (record)
+            {
+                case OrderIntentRecord intent:
+                    if (_warehouse.RecordOrder(intent.Order, intent.Decision, intent.Reason, intent.Decision == "Accepted" ? OrderStatus.PendingNew : OrderStatus.Rejected))
+                    {
+                        Publish(Topics.Orders, intent.Order.Symbol, JsonRecords.Serialize(intent));
+                    }
+
+                    break;
+                case ExecutionReport report:
+                    if (_warehouse.RecordExecution(report))
+                    {
+                        Publish(Topics.Executions, report.Symbol, JsonRecords.Serialize(report));
+                    }
+
+                    break;
+            }
+        }
+
+        _catchUp.Clear();
+        var open = _orders.OpenOrders();
+        if (open.Count == 0)
+        {
+            return new RecoveryResult(_replayedRecords, _tornBytes, 0, 0, 0, 0);
+        }
+
+        lock (_gate)
+        {
+            _recovering = true;
+            foreach (var order in open)
+            {
+                _awaitingStatus.Add(order.Order.ClientOrderId.Value);
+            }
+        }
+
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recovery: {open.Count} journaled orders not final; asking {_venue.Name} for their status."));
+        foreach (var order in open)
+        {
+            await _venue.RequestStatusAsync(order.Order, ct);
+        }
+
+        var unanswered = 0;
+        try
+        {
+            await _statusAnswered.Task.WaitAsync(TimeSpan.FromSeconds(_options.RecoveryTimeoutSeconds), _clock, ct);
+        }
+        catch (TimeoutException)
+        {
+            lock (_gate)
+            {
+                unanswered = _awaitingStatus.Count;
+                _log.WriteLine($"recovery: no status answer within {_options.RecoveryTimeoutSeconds} s for {string.Join(", ", _awaitingStatus)}; they stay open until the venue reports on them.");
+                _awaitingStatus.Clear();
+            }
+        }
+
+        lock (_gate)
+        {
+            _recovering = false;
+            return new RecoveryResult(_replayedRecords, _tornBytes, open.Count, _resent, _lost, unanswered);
         }
     }
 
     private void ConsumeSignals(int signalPartitions, CancellationToken ct)
     {
-        _consumer.Subscribe([Topics.Signals, Topics.Bars]);
+        // Partitions are assigned explicitly (no group membership): a restarted trader must not wait out the dead
+        // process's group session, and the journal, not the group, guarantees each signal becomes at most one order.
+        var signalCount = PartitionCount(Topics.Signals);
+        var assignment = new List<TopicPartitionOffset>();
+        var signalPartitionsOf = Enumerable.Range(0, signalCount).Select(p => new TopicPartition(Topics.Signals, p)).ToList();
+        foreach (var committed in _consumer.Committed(signalPartitionsOf, TimeSpan.FromSeconds(10)))
+        {
+            assignment.Add(new TopicPartitionOffset(committed.TopicPartition, committed.Offset == Offset.Unset ? Offset.Beginning : committed.Offset));
+        }
+
+        for (var p = 0; p < PartitionCount(Topics.Bars); p++)
+        {
+            var partition = new TopicPartition(Topics.Bars, p);
+            var marks = _consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+            assignment.Add(new TopicPartitionOffset(partition, new Offset(Math.Max(marks.Low.Value, marks.High.Value - _options.BarWarmup))));
+        }
+
+        _consumer.Assign(assignment);
         try
         {
-            _consumer.ConsumeUntilEndOfStream(Topics.Signals, signalPartitions, record =>
+            _consumer.ConsumeUntilEndOfStream(Topics.Signals, signalPartitions <= 0 ? signalCount : signalPartitions, record =>
             {
                 if (record.Topic == Topics.Bars)
                 {
@@ -194,18 +428,21 @@ public sealed class TraderService
                     {
                         _marks[bar.Symbol] = (bar.Close, bar.End);
                     }
+
+                    foreach (var gate in _risk.Gates)
+                    {
+                        gate.Observe(bar.Symbol, bar.Close);
+                    }
                 }
                 else
                 {
                     HandleSignal(JsonRecords.Deserialize<Signal>(record.Message.Value), ct);
 
-                    // Signals are few: committing each one bounds what a restart replays to the signal in flight,
-                    // and that one is recognized as already handled (see HandleSignal).
-                    _consumer.Commit(record);
+                    // Committing each signal bounds what a restart replays to the signal in flight, and that one is
+                    // recognized as already journaled (see HandleSignal).
+                    _consumer.Commit([new TopicPartitionOffset(record.TopicPartition, record.Offset + 1)]);
                 }
             }, ct);
-
-            _consumer.Commit();
         }
         finally
         {
@@ -213,12 +450,22 @@ public sealed class TraderService
         }
     }
 
+    private int PartitionCount(string topic)
+    {
+        using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
+        return metadata is { Error.IsError: false, Partitions.Count: > 0 }
+            ? metadata.Partitions.Count
+            : throw new InvalidOperationException($"Topic '{topic}' does not exist on {_producer.Name}'s cluster ({metadata?.Error.Reason ?? "no metadata"}); create it (bdt stack provisions it).");
+    }
+
     private void HandleSignal(Signal signal, CancellationToken ct)
     {
         _signals++;
-        // Idempotent across restarts too: a signal whose order the warehouse already holds was handled by an
-        // earlier run of the trader and must not reach the venue a second time.
-        if (!_seenSignals.Add(signal.SignalId) || _warehouse.GetOrderStatus(new ClientOrderId(signal.SignalId)) is not null)
+        var id = new ClientOrderId(signal.SignalId);
+
+        // Idempotent across restarts: the journal (or, without one, the warehouse) knows every order already made.
+        if (!_seenSignals.Add(signal.SignalId) || _orders.Contains(id) || _warehouse.GetOrderStatus(id) is not null)
         {
             _duplicates++;
             return;
@@ -226,10 +473,13 @@ public sealed class TraderService
 
         var order = ToOrder(signal);
         var decision = Decide(order, signal);
+        var intent = new OrderIntentRecord(order, decision.IsAccepted ? "Accepted" : "Rejected", decision.Message);
 
-        // Journal the intent before it leaves: the warehouse row exists before the venue can answer.
-        _warehouse.RecordOrder(order, decision.IsAccepted ? "Accepted" : "Rejected", decision.Message, decision.IsAccepted ? OrderStatus.PendingNew : OrderStatus.Rejected);
-        Publish(Topics.Orders, order.Symbol, JsonRecords.Serialize(new OrderIntentRecord(order, decision.IsAccepted ? "Accepted" : "Rejected", decision.Message)));
+        // Durable before it leaves: a crash after this line is recovered from the journal.
+        _journal.AppendIntent(intent);
+        _orders.Add(order, decision.IsAccepted ? OrderState.PendingNew : OrderState.Rejected);
+        _warehouse.RecordOrder(order, intent.Decision, decision.Message, decision.IsAccepted ? OrderStatus.PendingNew : OrderStatus.Rejected);
+        Publish(Topics.Orders, order.Symbol, JsonRecords.Serialize(intent));
         if (!decision.IsAccepted)
         {
             _counters.OnOrderRiskRejected();
@@ -237,32 +487,42 @@ public sealed class TraderService
         }
 
         _venue.SendAsync(order, ct).GetAwaiter().GetResult();
-        _sent++;
+        Interlocked.Increment(ref _sent);
         _counters.OnOrderSent();
     }
 
     /// <summary>
     /// The market price the collar compares against: the last bar close the trader has seen itself when it is at most
-    /// <see cref="TraderOptions.MarkStaleness"/> older than the signal, else the signal's own reference price. Bars
-    /// and signals arrive on different topics, so the trader's mark can lag the strategy's; comparing against a stale
-    /// mark would reject sound orders after a fast move.
+    /// <see cref="TraderOptions.MarkStaleness"/> older than the signal and not newer than it, else the signal's own
+    /// reference price. Bars and signals arrive on different topics, so the trader's mark can lag the strategy's
+    /// (comparing against a stale mark would reject sound orders after a fast move) or, when the trader catches up on
+    /// a backlog, run ahead of it (a later bar is a price the strategy could not have seen).
     /// </summary>
     private Price MarketPrice(Signal signal) =>
-        _marks.TryGetValue(signal.Symbol, out var mark) && mark.Time.UnixNanoseconds >= signal.Time.UnixNanoseconds - (long)_options.MarkStaleness.TotalNanoseconds
+        _marks.TryGetValue(signal.Symbol, out var mark)
+            && mark.Time.UnixNanoseconds >= signal.Time.UnixNanoseconds - (long)_options.MarkStaleness.TotalNanoseconds
+            && mark.Time.UnixNanoseconds <= signal.Time.UnixNanoseconds
             ? mark.Price
             : signal.ReferencePrice;
 
-    /// <summary>Kill switch first, then the risk limits; an accepted order joins the open orders in the same lock.</summary>
+    /// <summary>Kill switch first, then the risk limits on a consistent snapshot; an accepted order counts in the rate window.</summary>
     private RiskDecision Decide(Order order, Signal signal)
     {
         lock (_gate)
         {
-            var decision = KillSwitch.State is { Engaged: true } stop
-                ? new RiskDecision(RiskRejectReason.KillSwitch, $"KillSwitch: engaged by {stop.ChangedBy}: {stop.Reason}")
-                : _risk.Check(order, Exposure(order.Symbol), MarketPrice(signal));
+            RiskDecision decision;
+            if (KillSwitch.State is { Engaged: true } stop)
+            {
+                decision = new RiskDecision(RiskRejectReason.KillSwitch, $"KillSwitch: engaged by {stop.ChangedBy}: {stop.Reason}");
+            }
+            else
+            {
+                decision = _risk.Check(order, Snapshot(order.Symbol, MarketPrice(signal)));
+            }
+
             if (decision.IsAccepted)
             {
-                _open.Add(order.ClientOrderId.Value, order);
+                _rate.Record();
             }
             else
             {
@@ -273,21 +533,44 @@ public sealed class TraderService
         }
     }
 
-    /// <summary>Filled position plus what every open order of the symbol would add if it filled.</summary>
-    private long Exposure(Symbol symbol) =>
-        _positions.QuantityOf(symbol) + _open.Values.Where(o => o.Symbol == symbol).Sum(o => o.Side.Sign() * o.Quantity);
+    /// <summary>The portfolio state risk compares against (caller holds <see cref="_gate"/>).</summary>
+    private RiskSnapshot Snapshot(Symbol symbol, Price market)
+    {
+        var positions = _positions.Snapshot();
+        decimal gross = 0, total = 0;
+        foreach (var p in positions)
+        {
+            var mark = _marks.TryGetValue(p.Symbol, out var m) ? m.Price.ToDecimal() : p.AveragePrice;
+            gross += Math.Abs(p.Quantity) * mark;
+            total += p.RealizedPnl + (p.Quantity * (mark - p.AveragePrice));
+        }
+
+        gross += _orders.OpenNotional(s => _marks.TryGetValue(s, out var m) ? m.Price : null);
+        var today = Timestamp.Now(_clock).UtcDate;
+        if (today != _pnlDay)
+        {
+            _pnlDay = today;
+            _pnlAtDayStart = total;
+        }
+
+        return new RiskSnapshot(
+            _positions.QuantityOf(symbol) + _orders.OpenQuantity(symbol),
+            market,
+            gross,
+            _orders.OpenCount,
+            _rate.Count(),
+            total - _pnlAtDayStart);
+    }
 
     private void CancelOpenOrders(KillSwitchState state)
     {
-        List<Order> open;
-        lock (_gate)
+        foreach (var open in _orders.OpenOrders())
         {
-            open = [.. _open.Values];
-        }
-
-        foreach (var order in open)
-        {
-            _venue.CancelAsync(order, CancellationToken.None).GetAwaiter().GetResult();
+            var id = open.Order.ClientOrderId;
+            _journal.AppendAction(new OrderAction(id, "CancelRequested", $"kill switch engaged by {state.ChangedBy}: {state.Reason}", Timestamp.Now(_clock)));
+            var result = _orders.Act(id, OrderStateEvent.PendingCancel, Timestamp.Now(_clock));
+            PublishStateChange(id, result, "CancelRequested");
+            _venue.CancelAsync(open.Order, CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
@@ -300,33 +583,133 @@ public sealed class TraderService
 
     private async Task ReadExecutionsAsync(CancellationToken ct)
     {
-        await foreach (var report in _venue.Executions.ReadAllAsync(ct))
+        await foreach (var execution in _venue.Executions.ReadAllAsync(ct))
         {
-            OnExecution(report);
+            await OnExecutionAsync(execution, ct);
         }
     }
 
-    private void OnExecution(ExecutionReport report)
+    private async Task OnExecutionAsync(VenueExecution execution, CancellationToken ct)
     {
         Interlocked.Increment(ref _executionReports);
-        var isFill = report.Kind == ExecutionKind.Trade && report.LastQuantity > 0;
-        _counters.OnExecutionReport(isFill);
-        _warehouse.RecordExecution(report);
-        Publish(Topics.Executions, report.Symbol, JsonRecords.Serialize(report));
-        if (isFill && _positions.Apply(new Fill(report.ClientOrderId, report.ExecutionId, report.Symbol, report.Side, report.LastQuantity, report.LastPrice, report.TransactTime)))
-        {
-            Interlocked.Increment(ref _fills);
-        }
+        var id = execution.Report.ClientOrderId;
 
-        if (report.Status.IsFinal())
+        // Only the first answer to this run's own request counts for "unknown at the venue": an answer to a request of
+        // an earlier run (resent after the crash) or a second answer must not send the order a second time.
+        var firstAnswer = false;
+        if (execution.IsStatusAnswer)
         {
             lock (_gate)
             {
-                if (_open.Remove(report.ClientOrderId.Value) && _open.Count == 0 && _signalsEnded)
+                firstAnswer = _awaitingStatus.Remove(id.Value);
+            }
+        }
+
+        var result = _orders.Apply(execution);
+        switch (result.Outcome)
+        {
+            case ApplyOutcome.Duplicate:
+                Interlocked.Increment(ref _duplicateReports);
+                break;
+            case ApplyOutcome.UnknownOrder:
+                Interlocked.Increment(ref _illegal);
+                _log.WriteLine($"warning: {result.Message}; ignored.");
+                break;
+            case ApplyOutcome.NotAtVenue when firstAnswer:
+                await OnNotAtVenueAsync(id, ct);
+                break;
+            case ApplyOutcome.NotAtVenue:
+                _log.WriteLine($"recovery: ignored a repeated or earlier run's 'unknown order' answer for {id} (ExecID {execution.Report.ExecutionId}).");
+                break;
+            default:
+                // Journal first: the warehouse and topics are rebuilt from it after a crash.
+                _journal.AppendExecution(execution);
+                if (result.Outcome == ApplyOutcome.Illegal)
                 {
-                    _drained.TrySetResult();
+                    Interlocked.Increment(ref _illegal);
+                    _log.WriteLine($"warning: illegal transition: {result.Message}");
+                }
+
+                _counters.OnExecutionReport(result.Fill is not null);
+                if (result.Fill is { } fill && _positions.Apply(fill))
+                {
+                    Interlocked.Increment(ref _fills);
+                }
+
+                if (result.WarehouseReport is { } report)
+                {
+                    _warehouse.RecordExecution(report);
+                    Publish(Topics.Executions, report.Symbol, JsonRecords.Serialize(report));
+                }
+
+                PublishStateChange(id, result, execution.Report.ExecutionId);
+                break;
+        }
+
+        if (firstAnswer)
+        {
+            lock (_gate)
+            {
+                if (_awaitingStatus.Count == 0 && _recovering)
+                {
+                    _statusAnswered.TrySetResult();
                 }
             }
+        }
+
+        CheckDrained();
+    }
+
+    /// <summary>The venue never saw a journaled order: send it now (once) while it is fresh, else mark it lost.</summary>
+    private async Task OnNotAtVenueAsync(ClientOrderId id, CancellationToken ct)
+    {
+        if (_orders.Get(id) is not { State: OrderState.PendingNew } managed)
+        {
+            return;
+        }
+
+        var age = _clock.GetUtcNow() - managed.Order.CreatedAt.ToDateTimeOffset();
+        var now = Timestamp.Now(_clock);
+        if (age <= TimeSpan.FromSeconds(_options.UnsentOrderMaxAgeSeconds) && KillSwitch.State is not { Engaged: true })
+        {
+            _journal.AppendAction(new OrderAction(id, "Resent", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart, {age.TotalSeconds:0.#} s old"), now));
+            _log.WriteLine($"recovery: {id} never reached the venue; sending it now.");
+            await _venue.SendAsync(managed.Order, ct);
+            Interlocked.Increment(ref _sent);
+            Interlocked.Increment(ref _resent);
+            _counters.OnOrderSent();
+            return;
+        }
+
+        _journal.AppendAction(new OrderAction(id, "Lost", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart, {age.TotalSeconds:0.#} s old (limit {_options.UnsentOrderMaxAgeSeconds} s) or kill switch engaged"), now));
+        var result = _orders.Act(id, OrderStateEvent.Lost, now);
+        Interlocked.Increment(ref _lost);
+        _log.WriteLine($"recovery: {id} never reached the venue and is not sent any more: LostNeverSent.");
+        if (result.WarehouseReport is { } report)
+        {
+            _warehouse.RecordExecution(report);
+            Publish(Topics.Executions, report.Symbol, JsonRecords.Serialize(report));
+        }
+
+        PublishStateChange(id, result, "Lost");
+    }
+
+    private void CheckDrained()
+    {
+        lock (_gate)
+        {
+            if (_signalsEnded && _orders.OpenCount == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    private void PublishStateChange(ClientOrderId id, ApplyResult result, string cause)
+    {
+        if (result.StateChanged && _orders.Get(id) is { } order)
+        {
+            Publish(Topics.Orders, order.Order.Symbol, JsonRecords.Serialize(new OrderStateChange(id, result.From!.Value, result.To!.Value, cause, Timestamp.Now(_clock))));
         }
     }
 

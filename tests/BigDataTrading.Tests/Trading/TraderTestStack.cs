@@ -25,7 +25,11 @@ internal sealed class TraderTestStack : IAsyncDisposable
     public string FixLogs => Path.Combine(Directory, "fix");
 
     /// <summary>Starts the stack; <paramref name="matcher"/> replaces the simulator's fill-everything default (e.g. a real book).</summary>
-    public static async Task<TraderTestStack> StartAsync(string name, int partitions, IExchangeMatcher? matcher = null)
+    /// <param name="name">Temp folder prefix.</param>
+    /// <param name="partitions">Partitions of each trader topic.</param>
+    /// <param name="matcher">Replaces the simulator's fill-everything default (e.g. a real book).</param>
+    /// <param name="configureExchange">Further simulator settings (a stateless matcher, a persistent session store).</param>
+    public static async Task<TraderTestStack> StartAsync(string name, int partitions, IExchangeMatcher? matcher = null, Func<ExchangeSimulatorOptions, ExchangeSimulatorOptions>? configureExchange = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory($"bdt-{name}-").FullName;
         var stack = await EmbeddedStack.StartAsync(
@@ -33,7 +37,7 @@ internal sealed class TraderTestStack : IAsyncDisposable
                 new KafkaOptions { DefaultPartitions = partitions },
                 KafkaTopology.Of([.. new[] { Topics.Signals, Topics.Bars, Topics.Orders, Topics.Executions }.Select(t => new TopicSpec(t, partitions))]),
                 Path.Combine(directory, "lake"),
-                new ExchangeSimulatorOptions { LogDirectory = Path.Combine(directory, "fix"), ExchangeMatcher = matcher }),
+                (configureExchange ?? (o => o))(new ExchangeSimulatorOptions { LogDirectory = Path.Combine(directory, "fix"), ExchangeMatcher = matcher })),
             TimeProvider.System,
             CancellationToken.None);
         return new TraderTestStack(directory, stack);

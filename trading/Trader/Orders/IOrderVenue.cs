@@ -13,8 +13,8 @@ public interface IOrderVenue : IAsyncDisposable
     /// <summary>Human-readable venue name, for logs and summaries.</summary>
     string Name { get; }
 
-    /// <summary>Execution reports from the venue, in the order received; completes when the session ends.</summary>
-    ChannelReader<ExecutionReport> Executions { get; }
+    /// <summary>Venue events (execution reports, cancel rejects, status answers), in the order received; completes when the session ends.</summary>
+    ChannelReader<VenueExecution> Executions { get; }
 
     /// <summary>Sends a new order. Thread-safe. Completes when the order has been written to the venue connection.</summary>
     /// <exception cref="InvalidOperationException">The venue is not connected.</exception>
@@ -25,6 +25,13 @@ public interface IOrderVenue : IAsyncDisposable
     /// (a Canceled report for the order, or nothing if it filled first).
     /// </summary>
     Task CancelAsync(Order order, CancellationToken ct);
+
+    /// <summary>
+    /// Asks the venue for the order's current state (FIX OrderStatusRequest). The answer arrives on
+    /// <see cref="Executions"/> with <see cref="VenueExecution.IsStatusAnswer"/> set (and
+    /// <see cref="VenueExecution.IsUnknownOrder"/> when the venue never saw the order).
+    /// </summary>
+    Task RequestStatusAsync(Order order, CancellationToken ct);
 
     /// <summary>Ends the session cleanly (e.g. FIX Logout) once no more orders will be sent.</summary>
     Task CloseAsync(CancellationToken ct);

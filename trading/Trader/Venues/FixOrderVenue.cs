@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Threading.Channels;
 using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.Orders;
@@ -16,25 +18,42 @@ namespace BigDataTrading.Trading.Venues;
 /// <param name="TargetCompId">The venue's CompID (FIX 56).</param>
 /// <param name="LogDirectory">Folder for the session's FIX message log, or null for none.</param>
 /// <param name="HeartbeatSeconds">Heartbeat interval (FIX 108), whole seconds ≥ 1.</param>
-public sealed record FixVenueOptions(string Host, int Port, string SenderCompId, string TargetCompId, string? LogDirectory, int HeartbeatSeconds = 30);
+/// <param name="SequenceStoreDirectory">Folder of the durable sequence-number and sent-message store
+/// (<see cref="FileSequenceStore"/>): a restarted trader resumes the same FIX session (resend, gap fill). Null keeps
+/// them in memory: every connection is a new session starting at 1.</param>
+/// <param name="ConnectTimeoutSeconds">How long to keep retrying the connection and Logon (the venue may still hold
+/// the previous connection of a killed process for a moment), whole seconds ≥ 1.</param>
+public sealed record FixVenueOptions(
+    string Host,
+    int Port,
+    string SenderCompId,
+    string TargetCompId,
+    string? LogDirectory,
+    int HeartbeatSeconds = 30,
+    string? SequenceStoreDirectory = null,
+    int ConnectTimeoutSeconds = 10);
 
 /// <summary>
-/// An <see cref="IOrderVenue"/> over a FIX 4.4 initiator session: orders go out as NewOrderSingle, ExecutionReports
-/// come back normalized to the domain's <see cref="CoreExecutionReport"/>. Messages the venue sends that cannot be
-/// mapped are not dropped: they end the execution stream with an exception naming the message and field.
+/// An <see cref="IOrderVenue"/> over a FIX 4.4 initiator session: orders go out as NewOrderSingle, cancels as
+/// OrderCancelRequest, status requests as OrderStatusRequest; ExecutionReports and OrderCancelRejects come back as
+/// <see cref="VenueExecution"/>s. Messages the venue sends that cannot be mapped are not dropped: they end the
+/// execution stream with an exception naming the message and field.
 /// </summary>
 public sealed class FixOrderVenue : IOrderVenue
 {
     private readonly FixInitiator _session;
-    private readonly Channel<CoreExecutionReport> _executions = Channel.CreateUnbounded<CoreExecutionReport>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly FileSequenceStore? _store;
+    private readonly Channel<VenueExecution> _executions = Channel.CreateUnbounded<VenueExecution>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly ConcurrentDictionary<string, Order> _orders = new(StringComparer.Ordinal);
     private readonly SymbolCache _symbols = new();
     private readonly Task _pump;
 
     private readonly TimeProvider _clock;
 
-    private FixOrderVenue(FixInitiator session, string name, TimeProvider clock)
+    private FixOrderVenue(FixInitiator session, FileSequenceStore? store, string name, TimeProvider clock)
     {
         _session = session;
+        _store = store;
         _clock = clock;
         Name = name;
         _pump = Task.Run(PumpAsync);
@@ -43,14 +62,23 @@ public sealed class FixOrderVenue : IOrderVenue
     /// <inheritdoc />
     public string Name { get; }
 
-    /// <inheritdoc />
-    public ChannelReader<CoreExecutionReport> Executions => _executions.Reader;
+    /// <summary>The FIX session (sequence numbers, log).</summary>
+    public FixSession Session => _session.Session;
 
-    /// <summary>Connects and logs on; completes once the venue has answered the Logon.</summary>
-    /// <exception cref="FixSessionException">The venue refused the session.</exception>
+    /// <inheritdoc />
+    public ChannelReader<VenueExecution> Executions => _executions.Reader;
+
+    /// <summary>
+    /// Connects and logs on, retrying refused or failed attempts until <see cref="FixVenueOptions.ConnectTimeoutSeconds"/>
+    /// has passed; completes once the venue has answered the Logon.
+    /// </summary>
+    /// <exception cref="FixSessionException">The venue kept refusing the session; the last refusal is the message.</exception>
     /// <exception cref="TimeoutException">The venue did not answer the Logon in time.</exception>
     public static async Task<FixOrderVenue> ConnectAsync(FixVenueOptions options, TimeProvider clock, CancellationToken ct)
     {
+        var store = options.SequenceStoreDirectory is { } folder
+            ? new FileSequenceStore(folder, FileSequenceStore.SessionName(FixVersions.Fix44, options.SenderCompId, options.TargetCompId))
+            : null;
         var settings = new FixSessionSettings
         {
             SenderCompId = options.SenderCompId,
@@ -58,14 +86,36 @@ public sealed class FixOrderVenue : IOrderVenue
             HeartBtInt = TimeSpan.FromSeconds(options.HeartbeatSeconds),
             LogDirectory = options.LogDirectory,
             TimeProvider = clock,
+            SequenceStoreFactory = store is null ? null : () => store,
         };
-        var session = await FixInitiator.ConnectAsync(options.Host, options.Port, settings, ct);
-        return new FixOrderVenue(session, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}", clock);
+        var deadline = clock.GetUtcNow().AddSeconds(options.ConnectTimeoutSeconds);
+        var backoff = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            try
+            {
+                var session = await FixInitiator.ConnectAsync(options.Host, options.Port, settings, ct);
+                return new FixOrderVenue(session, store, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}", clock);
+            }
+            catch (Exception ex) when (ex is FixSessionException or System.Net.Sockets.SocketException or IOException && clock.GetUtcNow() + backoff < deadline)
+            {
+                // The venue may still hold our previous connection (a killed process) for a moment: try again.
+                await Task.Delay(backoff, clock, ct);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+            }
+            catch
+            {
+                store?.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <inheritdoc />
-    public Task SendAsync(Order order, CancellationToken ct) =>
-        _session.SendAsync(
+    public Task SendAsync(Order order, CancellationToken ct)
+    {
+        _orders[order.ClientOrderId.Value] = order;
+        return _session.SendAsync(
             new NewOrderSingle
             {
                 ClOrdId = order.ClientOrderId.Value,
@@ -78,10 +128,13 @@ public sealed class FixOrderVenue : IOrderVenue
                 TimeInForce = (FixTimeInForce)(char)('0' + (int)order.TimeInForce),
             },
             ct);
+    }
 
     /// <inheritdoc />
-    public Task CancelAsync(Order order, CancellationToken ct) =>
-        _session.SendAsync(
+    public Task CancelAsync(Order order, CancellationToken ct)
+    {
+        _orders[order.ClientOrderId.Value] = order;
+        return _session.SendAsync(
             new OrderCancelRequest
             {
                 OrigClOrdId = order.ClientOrderId.Value,
@@ -92,6 +145,23 @@ public sealed class FixOrderVenue : IOrderVenue
                 OrderQty = order.Quantity,
             },
             ct);
+    }
+
+    /// <inheritdoc />
+    public Task RequestStatusAsync(Order order, CancellationToken ct)
+    {
+        _orders[order.ClientOrderId.Value] = order;
+        return _session.SendAsync(
+            new OrderStatusRequest
+            {
+                ClOrdId = order.ClientOrderId.Value,
+                Symbol = order.Symbol.Value,
+                Side = order.Side == Side.Buy ? FixSide.Buy : FixSide.Sell,
+                OrderId = "NONE",
+                OrdStatusReqId = order.ClientOrderId.Value,
+            },
+            ct);
+    }
 
     /// <summary>The ClOrdID of the request cancelling an order: the order's id with a <c>~C</c> suffix.</summary>
     public static string CancelRequestId(ClientOrderId order) => order.Value + "~C";
@@ -108,6 +178,7 @@ public sealed class FixOrderVenue : IOrderVenue
     {
         await _session.DisposeAsync();
         await _pump;
+        _store?.Dispose();
     }
 
     private async Task PumpAsync()
@@ -116,6 +187,16 @@ public sealed class FixOrderVenue : IOrderVenue
         {
             await foreach (var message in _session.ApplicationMessages.ReadAllAsync())
             {
+                if (message.MsgType == FixMsgType.OrderCancelReject)
+                {
+                    if (CancelRejected(message) is { } rejected)
+                    {
+                        await _executions.Writer.WriteAsync(rejected);
+                    }
+
+                    continue;
+                }
+
                 if (message.MsgType != FixMsgType.ExecutionReport)
                 {
                     continue;
@@ -128,12 +209,13 @@ public sealed class FixOrderVenue : IOrderVenue
 
                 // A report answering a cancel request names the request in ClOrdID(11) and the order in
                 // OrigClOrdID(41): the trader tracks orders, so report it under the order's id.
-                if (message.TryGetString(FixTag.OrigClOrdId, out var original))
+                if (message.TryGetString(FixTag.OrigClOrdId, out var original) && report.ExecType != FixExecType.Replaced)
                 {
                     report = report with { ClOrdId = original };
                 }
 
-                await _executions.Writer.WriteAsync(ToDomain(report));
+                var unknown = message.TryGetInt(FixTag.OrdRejReason, out var rejReason) && rejReason == OrderStatusCodes.UnknownOrderRejectReason;
+                await _executions.Writer.WriteAsync(ToDomain(report, unknown));
             }
 
             _executions.Writer.TryComplete();
@@ -144,35 +226,88 @@ public sealed class FixOrderVenue : IOrderVenue
         }
     }
 
-    private CoreExecutionReport ToDomain(FixExecutionReport r) => new(
-        new ClientOrderId(r.ClOrdId),
-        r.OrderId,
-        r.ExecId,
-        r.ExecType switch
+    /// <summary>An OrderCancelReject for an order we know, as a CancelRejected event (deduplicated on ClOrdID + MsgSeqNum, which a resend keeps).</summary>
+    private VenueExecution? CancelRejected(FixMessage message)
+    {
+        var orig = message.GetString(FixTag.OrigClOrdId);
+        if (orig is null || !_orders.TryGetValue(orig, out var order))
         {
-            FixExecType.New => ExecutionKind.New,
-            FixExecType.Trade or FixExecType.PartialFill or FixExecType.Fill => ExecutionKind.Trade,
-            FixExecType.Canceled or FixExecType.Expired => ExecutionKind.Canceled,
-            FixExecType.Rejected => ExecutionKind.Rejected,
+            return null;
+        }
+
+        var state = message.TryGetChar(FixTag.OrdStatus, out var status) ? ToState((FixOrdStatus)status, message.GetString(FixTag.ExecId) ?? "cancel reject") : OrderState.New;
+        var text = message.GetString(FixTag.Text);
+        var report = new CoreExecutionReport(
+            order.ClientOrderId,
+            message.GetString(FixTag.OrderId) ?? "NONE",
+            string.Create(CultureInfo.InvariantCulture, $"{orig}:cxlrej:{message.MsgSeqNum}"),
+            ExecutionKind.New,
+            state.ToWarehouseStatus(0),
+            order.Symbol,
+            order.Side,
+            0,
+            Price.FromDecimal(0m),
+            0,
+            0,
+            Timestamp.Now(_clock),
+            text);
+        return new VenueExecution(OrderStateEvent.CancelRejected, report, state, 0m);
+    }
+
+    private VenueExecution ToDomain(FixExecutionReport r, bool unknownOrder)
+    {
+        var isStatus = r.ExecType == OrderStatusCodes.OrderStatusExecType;
+        var e = r.ExecType switch
+        {
+            FixExecType.New or OrderStatusCodes.PendingNewExecType or OrderStatusCodes.OrderStatusExecType => OrderStateEvent.New,
+            FixExecType.Trade or FixExecType.PartialFill or FixExecType.Fill => OrderStateEvent.Trade,
+            FixExecType.Canceled => OrderStateEvent.Canceled,
+            FixExecType.Expired => OrderStateEvent.Expired,
+            FixExecType.Replaced => OrderStateEvent.Replaced,
+            FixExecType.Rejected => OrderStateEvent.Rejected,
+            OrderStatusCodes.PendingCancelExecType => OrderStateEvent.PendingCancel,
+            OrderStatusCodes.PendingReplaceExecType => OrderStateEvent.PendingReplace,
             _ => throw new FormatException($"{Name}: ExecType(150)='{(char)r.ExecType}' of ExecID {r.ExecId} is not supported."),
-        },
-        r.OrdStatus switch
-        {
-            FixOrdStatus.New => OrderStatus.New,
-            FixOrdStatus.PartiallyFilled => OrderStatus.PartiallyFilled,
-            FixOrdStatus.Filled => OrderStatus.Filled,
-            FixOrdStatus.Canceled or FixOrdStatus.Expired => OrderStatus.Canceled,
-            FixOrdStatus.Rejected => OrderStatus.Rejected,
-            _ => throw new FormatException($"{Name}: OrdStatus(39)='{(char)r.OrdStatus}' of ExecID {r.ExecId} is not supported."),
-        },
-        _symbols.Get(System.Text.Encoding.ASCII.GetBytes(r.Symbol)),
-        r.Side == FixSide.Buy ? Side.Buy : Side.Sell,
-        WholeUnits(r.LastQty, "LastQty(32)", r.ExecId),
-        Price.FromDecimal(r.LastPx),
-        WholeUnits(r.CumQty, "CumQty(14)", r.ExecId),
-        WholeUnits(r.LeavesQty, "LeavesQty(151)", r.ExecId),
-        Timestamp.FromDateTimeOffset(r.TransactTime),
-        r.Text);
+        };
+        var state = ToState(r.OrdStatus, r.ExecId);
+        var cum = WholeUnits(r.CumQty, "CumQty(14)", r.ExecId);
+        var report = new CoreExecutionReport(
+            new ClientOrderId(r.ClOrdId),
+            r.OrderId,
+            r.ExecId,
+            e switch
+            {
+                OrderStateEvent.Trade => ExecutionKind.Trade,
+                OrderStateEvent.Canceled or OrderStateEvent.Expired or OrderStateEvent.Replaced => ExecutionKind.Canceled,
+                OrderStateEvent.Rejected => ExecutionKind.Rejected,
+                _ => ExecutionKind.New,
+            },
+            state.ToWarehouseStatus(cum),
+            _symbols.Get(System.Text.Encoding.ASCII.GetBytes(r.Symbol)),
+            r.Side == FixSide.Buy ? Side.Buy : Side.Sell,
+            WholeUnits(r.LastQty, "LastQty(32)", r.ExecId),
+            Price.FromDecimal(r.LastPx),
+            cum,
+            WholeUnits(r.LeavesQty, "LeavesQty(151)", r.ExecId),
+            Timestamp.FromDateTimeOffset(r.TransactTime),
+            r.Text);
+        return new VenueExecution(e, report, state, r.AvgPx, isStatus, isStatus && unknownOrder);
+    }
+
+    private OrderState ToState(FixOrdStatus status, string execId) => status switch
+    {
+        FixOrdStatus.New => OrderState.New,
+        FixOrdStatus.PartiallyFilled => OrderState.PartiallyFilled,
+        FixOrdStatus.Filled => OrderState.Filled,
+        FixOrdStatus.Canceled => OrderState.Canceled,
+        FixOrdStatus.Rejected => OrderState.Rejected,
+        FixOrdStatus.Expired => OrderState.Expired,
+        OrderStatusCodes.PendingCancelStatus => OrderState.PendingCancel,
+        OrderStatusCodes.PendingReplaceStatus => OrderState.PendingReplace,
+        OrderStatusCodes.PendingNewStatus => OrderState.PendingNew,
+        OrderStatusCodes.ReplacedStatus => OrderState.Replaced,
+        _ => throw new FormatException($"{Name}: OrdStatus(39)='{(char)status}' of ExecID {execId} is not supported."),
+    };
 
     private long WholeUnits(decimal quantity, string field, string execId) =>
         decimal.Truncate(quantity) == quantity
