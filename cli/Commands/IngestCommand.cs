@@ -98,7 +98,7 @@ public static class IngestCommand
                 if (writerTask is not null)
                 {
                     var written = await writerTask;
-                    Console.WriteLine($"lake {lakeRoot}: {written.Rows:N0} tick rows in {written.Commits} commits ({written.SkippedNonTrades:N0} non-trade records not in the ticks dataset)");
+                    Console.WriteLine($"lake {lakeRoot}: {written.Rows:N0} rows ({written.DescribeRows()}) in {written.Commits} commits");
                 }
 
                 finished = true;

@@ -8,7 +8,7 @@ using BigDataTrading.Warehouse.Catalog;
 namespace BigDataTrading.Cli.Commands;
 
 /// <summary>
-/// <c>bdt lake-writer</c>: Kafka (<c>md.ticks</c>) → the lake's <c>ticks</c> dataset, with manifests recording the offsets
+/// <c>bdt lake-writer</c>: Kafka (<c>md.ticks</c>) → the lake's <c>ticks</c>, <c>quotes</c> and <c>bars</c> datasets, with manifests recording the offsets
 /// of every commit; restarts resume from the manifests, so a crash neither loses nor duplicates a row.
 /// </summary>
 public static class LakeWriterCommand
@@ -70,7 +70,7 @@ public static class LakeWriterCommand
                 var writer = new KafkaLakeWriter(kafka.Clients, layout, new LakeCatalog(layout, TimeProvider.System), options, TimeProvider.System);
                 var report = await Task.Factory.StartNew(() => writer.Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 Console.WriteLine($"recovered: next commit {report.Recovery.NextCommit}, {report.Recovery.RolledForward} file(s) rolled forward, {report.Recovery.DiscardedStagedFiles} staged file(s) discarded");
-                Console.WriteLine($"wrote {report.Rows:N0} tick rows in {report.Commits} commits to {layout.Root}; skipped {report.SkippedNonTrades:N0} non-trade and {report.Undecodable:N0} undecodable records");
+                Console.WriteLine($"wrote {report.Rows:N0} rows ({report.DescribeRows()}) in {report.Commits} commits to {layout.Root}; skipped {report.Undecodable:N0} undecodable records");
                 return 0;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
