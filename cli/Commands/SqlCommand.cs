@@ -13,19 +13,44 @@ public static class SqlCommand
     public static Command Create()
     {
         var query = new Argument<string>("query") { Description = "The SQL (DuckDB dialect). Tables: every dataset of the lake's catalog, each with a 'date' partition column." };
-        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." };
+        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." + RemoteLakeRoot.LakeHelp };
+        var cache = RemoteLakeRoot.CacheOption();
         var format = new Option<string>("--format") { Description = "Output format: table (aligned text), csv (RFC 4180) or json (array of objects).", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var command = new Command("sql", "Query the lake with SQL: each dataset is a DuckDB view over its Parquet files with hive partitioning.")
         {
-            query, lake, format,
+            query, lake, format, cache,
         };
 
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var root = LakeLocator.Resolve(parse.GetValue(lake), out var problem);
+            var (storage, remote) = RemoteLakeRoot.Open(parse.GetValue(lake), parse.GetValue(cache));
+            using var owned = storage;
+            string? root;
+            string? problem = null;
+            if (remote is not null)
+            {
+                // DuckDB here has no httpfs extension (and WebHDFS reads redirect to datanodes): query local copies,
+                // refreshed from the storage before every query (only new or changed files are downloaded).
+                try
+                {
+                    await remote.PullAsync(null, ct);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    await error.WriteLineAsync($"error: reading the lake at {remote.Storage.Root}: {e.Message}");
+                    return 1;
+                }
+
+                root = remote.Local.Root;
+            }
+            else
+            {
+                root = LakeLocator.Resolve(parse.GetValue(lake), out problem);
+            }
+
             if (root is null)
             {
                 await error.WriteLineAsync("error: " + problem);
@@ -37,7 +62,9 @@ public static class SqlCommand
             LakeCatalogSnapshot catalog;
             try
             {
-                catalog = new LakeCatalog(layout, TimeProvider.System).LoadOrScan(out _);
+                catalog = remote is not null
+                    ? new LakeCatalog(layout, TimeProvider.System).Rebuild(ct)
+                    : new LakeCatalog(layout, TimeProvider.System).LoadOrScan(out _);
             }
             catch (InvalidDataException e)
             {
