@@ -38,9 +38,11 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
         Assert.True(report.RejectedByReason.ContainsKey(IngestRejectReason.OutsideSession), "pre- and post-market quotes are outside the regular session");
         Assert.Equal(new Dictionary<string, long> { [LakeDatasets.Quotes] = report.Accepted }, written.RowsByDataset);
 
+        Assert.Equal(
+            report.RejectedByReason.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value).OrderBy(kv => kv.Key),
+            dead.GroupBy(r => r.Reason ?? "(none)").ToDictionary(g => g.Key, g => (long)g.Count()).OrderBy(kv => kv.Key));
         var symbols = new SymbolCache();
         var deadQuotes = dead.Select(r => MarketDataCodec.DecodeQuote(r.Value, symbols)).ToList();
-        Assert.All(dead, r => Assert.NotNull(r.Reason));
 
         using var sql = new LakeSql(lake);
         Assert.Equal(report.Accepted, sql.QueryScalar<long>("SELECT count(*) FROM quotes WHERE symbol = 'IBM'"));
@@ -90,6 +92,10 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
         Assert.Equal(report.In, report.Accepted + report.Rejected);
         Assert.Equal(new Dictionary<string, long> { [LakeDatasets.Bars] = report.Accepted }, written.RowsByDataset);
 
+        // Every rejection is on the dead-letter topic with its reason, as many per reason as the report counts.
+        Assert.Equal(
+            report.RejectedByReason.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value).OrderBy(kv => kv.Key),
+            dead.GroupBy(r => r.Reason ?? "(none)").ToDictionary(g => g.Key, g => (long)g.Count()).OrderBy(kv => kv.Key));
         var symbols = new SymbolCache();
         var actual = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var bar in dead.Select(r => MarketDataCodec.DecodeBar(r.Value, symbols)))
