@@ -19,7 +19,7 @@ public static class LakeWriterCommand
         var lake = new Option<string>("--lake") { Description = "Lake root folder (created if missing)." + RemoteLakeRoot.LakeHelp + " Manifests go to the root too: a restart resumes from them even with an empty cache.", Required = true };
         var cache = RemoteLakeRoot.CacheOption();
         var mirror = new Option<string?>("--mirror") { Description = "A second lake root, e.g. webhdfs://namenode:9870/lake: every commit is also published there (write aside, then rename); a restart re-publishes anything a crash left behind." };
-        var topic = new Option<string>("--topic") { Description = "Topic of trade records.", DefaultValueFactory = _ => BigDataTrading.Core.Topics.Ticks };
+        var topic = new Option<string>("--topic") { Description = "Topic of market-data records (trades, quotes, bars).", DefaultValueFactory = _ => BigDataTrading.Core.Topics.Ticks };
         var writerId = new Option<string>("--writer-id") { Description = "Writer identity in file names and manifests; one process per id.", DefaultValueFactory = _ => "lake-writer" };
         var maxRows = new Option<int>("--max-buffered-rows") { Description = "Commit when this many rows are buffered.", DefaultValueFactory = _ => 500_000 };
         var delay = new Option<double>("--max-commit-delay-s") { Description = "When caught up, commit buffered rows after this many seconds.", DefaultValueFactory = _ => 5 };

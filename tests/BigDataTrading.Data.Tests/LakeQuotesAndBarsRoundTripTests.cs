@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Wire;
 using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Sources;
@@ -69,7 +70,7 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
     }
 
     [SharedDataFact(Sp500Daily)]
-    public async Task Sp500_daily_file_lands_in_the_bars_dataset_and_per_symbol_volume_matches_the_file()
+    public async Task Sp500_daily_file_year_2013_lands_in_the_bars_dataset_and_per_symbol_volume_matches_the_file()
     {
         var path = SharedData.Require(Sp500Daily);
         var expected = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -80,13 +81,18 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
             while (reader.ReadLine() is { } line)
             {
                 var f = line.Split(',');
+                if (!f[2].StartsWith("2013-", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 expected[f[0]] = expected.GetValueOrDefault(f[0]) + long.Parse(f[7], CultureInfo.InvariantCulture);
                 fileRows++;
             }
         }
 
         var (lake, report, written, dead) = await IngestThroughLakeWriterAsync("sp500b", (ingestor, ct) =>
-            ingestor.IngestBarsAsync(new CsvMarketDataSource(path, CsvColumnMap.Sp500Daily, new DeadLetterSourceErrorSink(ingestor)).ReadBarsAsync(ct), ct));
+            ingestor.IngestBarsAsync(Year2013(new CsvMarketDataSource(path, CsvColumnMap.Sp500Daily, new DeadLetterSourceErrorSink(ingestor)).ReadBarsAsync(ct)), ct));
 
         Assert.Equal(fileRows, report.In);
         Assert.Equal(report.In, report.Accepted + report.Rejected);
@@ -115,6 +121,19 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
         var entry = new LakeCatalog(lake, TimeProvider.System).Load().Dataset(LakeDatasets.Bars);
         Assert.NotNull(entry);
         Assert.Equal(report.Accepted, entry.Partitions.Sum(p => p.Rows));
+    }
+
+    // One year of the file (about 126,000 bars in 252 daily partitions) keeps the test to seconds; the whole file goes
+    // through ingest in IngestKafkaTests.
+    private static async IAsyncEnumerable<Bar> Year2013(IAsyncEnumerable<Bar> bars)
+    {
+        await foreach (var bar in bars)
+        {
+            if (bar.Start.UtcDate.Year == 2013)
+            {
+                yield return bar;
+            }
+        }
     }
 
     private async Task<(LakeLayout Lake, IngestReport Report, KafkaLakeWriterReport Written, List<ReadRecord> Dead)> IngestThroughLakeWriterAsync(
