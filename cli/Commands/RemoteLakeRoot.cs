@@ -1,9 +1,12 @@
 using System.CommandLine;
+using BigDataTrading.Warehouse;
+using BigDataTrading.Warehouse.Catalog;
 using BigDataTrading.Warehouse.Storage;
 
 namespace BigDataTrading.Cli.Commands;
 
-/// <summary>The <c>--lake webhdfs://host:port/path</c> form shared by <c>bdt sql</c>, <c>bdt etl</c> and <c>bdt lake-writer</c>.</summary>
+/// <summary>The <c>--lake webhdfs://host:port/path</c> form shared by the lake commands (<c>sql</c>, <c>catalog</c>,
+/// <c>hive ddl</c>, <c>etl</c>, <c>lake-writer</c>).</summary>
 internal static class RemoteLakeRoot
 {
     public const string LakeHelp = " Or a WebHDFS root, webhdfs://namenode:9870/path, read and written through the WebHDFS REST API with a local cache.";
@@ -21,5 +24,33 @@ internal static class RemoteLakeRoot
 
         var storage = LakeStorage.Open(root!);
         return (storage, new RemoteLake(storage, cache ?? RemoteLake.DefaultCacheFolder(root!)));
+    }
+
+    /// <summary>
+    /// The local folder a reading command works on: a local <paramref name="lake"/> as <see cref="LakeLocator"/> finds
+    /// it, or for a <c>webhdfs://</c> root its cache, refreshed from the root (new or changed files downloaded, files
+    /// the root no longer has dropped) with the cache's catalog rebuilt from those files.
+    /// </summary>
+    /// <returns>The folder, or null with the problem to print; <c>RemoteRoot</c> is the root URI for a remote lake.</returns>
+    public static async Task<(string? Root, string? Problem, string? RemoteRoot)> ResolveForReadingAsync(string? lake, string? cache, CancellationToken ct)
+    {
+        if (!RemoteLake.IsRemote(lake))
+        {
+            var root = LakeLocator.Resolve(lake, out var problem);
+            return (root, problem, null);
+        }
+
+        try
+        {
+            using var storage = LakeStorage.Open(lake!);
+            var remote = new RemoteLake(storage, cache ?? RemoteLake.DefaultCacheFolder(lake!));
+            await remote.PullAsync(null, ct);
+            await Task.Run(() => new LakeCatalog(remote.Local, TimeProvider.System).Rebuild(ct), ct);
+            return (remote.Local.Root, null, lake);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
+        {
+            return (null, $"reading the lake at {lake}: {e.Message}", null);
+        }
     }
 }

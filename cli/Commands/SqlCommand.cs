@@ -26,31 +26,9 @@ public static class SqlCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var (storage, remote) = RemoteLakeRoot.Open(parse.GetValue(lake), parse.GetValue(cache));
-            using var owned = storage;
-            string? root;
-            string? problem = null;
-            if (remote is not null)
-            {
-                // DuckDB here has no httpfs extension (and WebHDFS reads redirect to datanodes): query local copies,
-                // refreshed from the storage before every query (only new or changed files are downloaded).
-                try
-                {
-                    await remote.PullAsync(null, ct);
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException)
-                {
-                    await error.WriteLineAsync($"error: reading the lake at {remote.Storage.Root}: {e.Message}");
-                    return 1;
-                }
-
-                root = remote.Local.Root;
-            }
-            else
-            {
-                root = LakeLocator.Resolve(parse.GetValue(lake), out problem);
-            }
-
+            // A webhdfs:// root is read through its local cache: DuckDB here has no httpfs extension (and WebHDFS reads
+            // redirect to datanodes), so queries run on copies refreshed from the root first.
+            var (root, problem, _) = await RemoteLakeRoot.ResolveForReadingAsync(parse.GetValue(lake), parse.GetValue(cache), ct);
             if (root is null)
             {
                 await error.WriteLineAsync("error: " + problem);
@@ -62,9 +40,7 @@ public static class SqlCommand
             LakeCatalogSnapshot catalog;
             try
             {
-                catalog = remote is not null
-                    ? new LakeCatalog(layout, TimeProvider.System).Rebuild(ct)
-                    : new LakeCatalog(layout, TimeProvider.System).LoadOrScan(out _);
+                catalog = new LakeCatalog(layout, TimeProvider.System).LoadOrScan(out _);
             }
             catch (InvalidDataException e)
             {

@@ -75,6 +75,12 @@ public sealed class WebHdfsLakeRootTests : IDisposable
         var cache = Path.Combine(_temp.Path, "sql-cache");
         var count = await LakeCommandsTests.RunAsync(SqlCommand.Create(), "SELECT count(*) AS n, count(DISTINCT (symbol, sequence)) AS d FROM ticks", "--lake", _hdfs.Uri("/lake"), "--cache", cache, "--format", "csv");
         Assert.Equal((0, $"n,d\r\n{report.Accepted},{report.Accepted}\r\n"), (count.ExitCode, count.Output));
+
+        // bdt hive ddl over the root: tables located on the webhdfs:// root (a Hadoop file system scheme), valid HiveQL.
+        var ddl = await LakeCommandsTests.RunAsync(HiveCommand.Create(), "ddl", "--lake", _hdfs.Uri("/lake"));
+        Assert.Equal(0, ddl.ExitCode);
+        var table = Assert.Single(HiveQlChecker.Parse(ddl.Output).Tables);
+        Assert.Equal((LakeDatasets.Ticks, _hdfs.Uri("/lake/ticks")), (table.Name, table.Location));
     }
 
     [Fact]
