@@ -123,6 +123,34 @@ public sealed class LakeQuotesAndBarsRoundTripTests : IDisposable
         Assert.Equal(report.Accepted, entry.Partitions.Sum(p => p.Rows));
     }
 
+    [SharedDataFact(LeanMinuteBarZipSourceTests.SpyMinuteZip)]
+    public async Task Lean_minute_bars_land_in_the_bars_dataset_and_lake_plus_dead_letter_volume_equals_the_file()
+    {
+        var zip = SharedData.Require(LeanMinuteBarZipSourceTests.SpyMinuteZip);
+        long fileRows = 0, fileVolume = 0;
+        using (var archive = ZipFile.OpenRead(zip))
+        using (var reader = new StreamReader(archive.Entries[0].Open()))
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                fileRows++;
+                fileVolume += long.Parse(line.Split(',')[5], CultureInfo.InvariantCulture);
+            }
+        }
+
+        var (lake, report, written, dead) = await IngestThroughLakeWriterAsync("spym", (ingestor, ct) =>
+            ingestor.IngestBarsAsync(new LeanMinuteBarZipSource(zip, new DeadLetterSourceErrorSink(ingestor)).ReadBarsAsync(ct), ct));
+
+        Assert.Equal(fileRows, report.In);
+        Assert.Equal(report.In, report.Accepted + report.Rejected);
+        Assert.True(report.RejectedByReason.ContainsKey(IngestRejectReason.OutsideSession), "pre- and post-market bars are outside the regular session");
+        Assert.Equal(new Dictionary<string, long> { [LakeDatasets.Bars] = report.Accepted }, written.RowsByDataset);
+        var symbols = new SymbolCache();
+        using var sql = new LakeSql(lake);
+        Assert.Equal(report.Accepted, sql.QueryScalar<long>("SELECT count(*) FROM bars WHERE symbol = 'SPY' AND period_ns = 60000000000"));
+        Assert.Equal(fileVolume, sql.QueryScalar<long>("SELECT CAST(sum(volume) AS BIGINT) FROM bars") + dead.Sum(r => MarketDataCodec.DecodeBar(r.Value, symbols).Volume));
+    }
+
     // One year of the file (about 126,000 bars in 252 daily partitions) keeps the test to seconds; the whole file goes
     // through ingest in IngestKafkaTests.
     private static async IAsyncEnumerable<Bar> Year2013(IAsyncEnumerable<Bar> bars)
