@@ -25,8 +25,16 @@ public static class LakeDatasets
     /// <summary>One-day (UTC day) bars built by the batch bar job; schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
     public const string Bars1d = "bars_1d";
 
+    /// <summary>Quote ticks (best bid and ask) as ingested, written by the lake writer; schema in
+    /// <see cref="LakeSchemas.QuotesColumns"/>.</summary>
+    public const string Quotes = "quotes";
+
+    /// <summary>Bars as ingested (any period: the <c>period_ns</c> column says which; e.g. the S&amp;P 500 daily file),
+    /// written by the lake writer; schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
+    public const string Bars = "bars";
+
     /// <summary>Every dataset the lake knows, with a frozen schema.</summary>
-    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m, TicksClean, Bars1s, Bars1mEtl, Bars1d];
+    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m, TicksClean, Bars1s, Bars1mEtl, Bars1d, Quotes, Bars];
 }
 
 /// <summary>

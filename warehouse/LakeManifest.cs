@@ -84,16 +84,7 @@ public sealed class LakeManifestStore
         var result = new List<LakeManifest>();
         foreach (var file in Directory.EnumerateFiles(Folder, "*.json").Order(StringComparer.Ordinal))
         {
-            LakeManifest manifest;
-            try
-            {
-                manifest = JsonSerializer.Deserialize<LakeManifest>(File.ReadAllText(file), s_json) ?? throw new InvalidDataException("null manifest");
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"'{file}' is not a valid lake manifest: {e.Message}", e);
-            }
-
+            var manifest = Parse(File.ReadAllBytes(file), file);
             if (manifest.Version != FormatVersion || manifest.Commit != result.Count)
             {
                 throw new InvalidDataException($"'{file}': version {manifest.Version}, commit {manifest.Commit}; expected version {FormatVersion}, commit {result.Count} (manifests must be gap-free).");
@@ -103,6 +94,22 @@ public sealed class LakeManifestStore
         }
 
         return result;
+    }
+
+    /// <summary>Reads one manifest's JSON (e.g. downloaded from a remote root).</summary>
+    /// <param name="json">The file's bytes (UTF-8).</param>
+    /// <param name="source">Where it came from, for the error message.</param>
+    /// <exception cref="InvalidDataException">Not a valid manifest; the message names <paramref name="source"/>.</exception>
+    public static LakeManifest Parse(ReadOnlySpan<byte> json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LakeManifest>(json, s_json) ?? throw new InvalidDataException($"'{source}' is an empty (null) lake manifest.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{source}' is not a valid lake manifest: {e.Message}", e);
+        }
     }
 
     /// <summary>Writes a manifest atomically (aside, fsync, rename). Fails if that commit number exists.</summary>

@@ -31,6 +31,18 @@ public static class LakeSchemas
         ("exchange", "VARCHAR"),
     ];
 
+    /// <summary>Quote columns in file order with their DuckDB types (a side the quote lacks is price 0, size 0).</summary>
+    public static IReadOnlyList<(string Name, string SqlType)> QuotesColumns { get; } =
+    [
+        ("symbol", "VARCHAR"),
+        ("time", "TIMESTAMP_NS"),
+        ("bid_price", "DECIMAL(18,8)"),
+        ("bid_size", "BIGINT"),
+        ("ask_price", "DECIMAL(18,8)"),
+        ("ask_size", "BIGINT"),
+        ("sequence", "BIGINT"),
+    ];
+
     /// <summary>1-minute bar columns in file order with their DuckDB types.</summary>
     public static IReadOnlyList<(string Name, string SqlType)> BarsColumns { get; } =
     [
@@ -51,7 +63,8 @@ public static class LakeSchemas
     public static IReadOnlyList<(string Name, string SqlType)> ColumnsOf(string dataset) => dataset switch
     {
         LakeDatasets.Ticks or LakeDatasets.TicksClean => TicksColumns,
-        LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d => BarsColumns,
+        LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d or LakeDatasets.Bars => BarsColumns,
+        LakeDatasets.Quotes => QuotesColumns,
         _ => throw new ArgumentException($"Unknown lake dataset '{dataset}'.", nameof(dataset)),
     };
 
@@ -60,7 +73,7 @@ public static class LakeSchemas
 
     /// <summary>True when the dataset is one of the known datasets with the bar schema.</summary>
     public static bool IsBarDataset(string dataset) =>
-        dataset is LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d;
+        dataset is LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d or LakeDatasets.Bars;
 
     /// <summary>Largest |raw| price a DECIMAL(18,8) column holds: 10^18 − 1 units of 10^-8.</summary>
     internal const long MaxDecimalRaw = 999_999_999_999_999_999;

@@ -31,14 +31,15 @@ public enum LakeCommitStep
 public sealed record LakeRecovery(int NextCommit, IReadOnlyDictionary<(string Topic, int Partition), (long NextOffset, bool Ended)> Resume, int RolledForward, int DiscardedStagedFiles);
 
 /// <summary>
-/// Writes trade ticks to the lake's <c>ticks</c> dataset with commits that record the source offsets they cover, so a
-/// writer that crashes at any point and restarts neither loses nor duplicates a row.
+/// Writes market data to the lake — trades to <c>ticks</c>, quotes to <c>quotes</c>, bars to <c>bars</c> — with commits
+/// that record the source offsets they cover, so a writer that crashes at any point and restarts neither loses nor
+/// duplicates a row. One commit covers all three datasets (one manifest, one offset range per partition).
 /// </summary>
 /// <remarks>
 /// <para>Commit protocol: (1) write each partition's Parquet (sorted by symbol, time, sequence) under
 /// <c>_staging/&lt;writer&gt;/c&lt;n&gt;/</c> and flush it; (2) write the manifest <c>_manifests/&lt;writer&gt;/&lt;n&gt;.json</c>
 /// (aside, fsync, rename) listing the files and the offsets — this is the commit point; (3) rename each staged file to
-/// <c>ticks/date=…/part-&lt;writer&gt;-&lt;n&gt;.parquet</c> (same file system, so atomic); (4) register the files in the catalog.
+/// <c>&lt;dataset&gt;/date=…/part-&lt;writer&gt;-&lt;n&gt;.parquet</c> (same file system, so atomic); (4) register the files in the catalog.
 /// The caller commits its Kafka offsets afterwards, for monitoring only: <see cref="Recover"/> resumes from the manifests.</para>
 /// <para>Recovery: manifests whose files are still staged are rolled forward (renamed, then registered if the catalog
 /// lacks them); staged files without a manifest are deleted; offsets resume after the last manifest's ranges.</para>
@@ -56,7 +57,9 @@ public sealed class ManifestedTickWriter
     private readonly Action<LakeCommitStep>? _afterStep;
     private readonly TimeProvider _clock;
     private readonly LakeManifestStore _manifests;
-    private ParquetTickWriter? _buffer;
+    private ParquetTickWriter? _trades;
+    private ParquetQuoteWriter? _quotes;
+    private ParquetBarWriter? _bars;
     private int _nextCommit = -1;
 
     /// <summary>Creates a writer; call <see cref="Recover"/> before the first commit.</summary>
@@ -87,7 +90,7 @@ public sealed class ManifestedTickWriter
     public string WriterId { get; }
 
     /// <summary>Rows appended since the last commit.</summary>
-    public long BufferedRows => _buffer?.BufferedRows ?? 0;
+    public long BufferedRows => (_trades?.BufferedRows ?? 0) + (_quotes?.BufferedRows ?? 0) + (_bars?.BufferedRows ?? 0);
 
     /// <summary>The staging folder of this writer.</summary>
     public string StagingFolder => Path.Combine(_lake.Root, StagingFolderName, WriterId);
@@ -144,12 +147,29 @@ public sealed class ManifestedTickWriter
         return new LakeRecovery(_nextCommit, resume, rolled, discarded);
     }
 
-    /// <summary>Buffers a tick for the next commit.</summary>
+    /// <summary>Buffers a trade for the next commit (dataset <see cref="LakeDatasets.Ticks"/>).</summary>
     public void Append(in TradeTick tick)
     {
-        _buffer ??= new ParquetTickWriter(new LakeLayout(StagingPath(NextCommitOrThrow())), "s", _options);
-        _buffer.Append(tick);
+        _trades ??= new ParquetTickWriter(Staging(), "s", _options);
+        _trades.Append(tick);
     }
+
+    /// <summary>Buffers a quote for the next commit (dataset <see cref="LakeDatasets.Quotes"/>).</summary>
+    public void Append(in QuoteTick quote)
+    {
+        _quotes ??= new ParquetQuoteWriter(Staging(), "s", _options);
+        _quotes.Append(quote);
+    }
+
+    /// <summary>Buffers a bar for the next commit (dataset <see cref="LakeDatasets.Bars"/>).</summary>
+    public void Append(in Bar bar)
+    {
+        _bars ??= new ParquetBarWriter(Staging(), "s", _options, LakeDatasets.Bars);
+        _bars.Append(bar);
+    }
+
+    // Each dataset stages under its own folder of the commit's staging lake, so the three never collide.
+    private LakeLayout Staging() => new(StagingPath(NextCommitOrThrow()));
 
     /// <summary>Commits the buffered ticks together with the offsets they (and any skipped records) came from. A commit
     /// with offsets but no rows still writes a manifest, so the offsets advance.</summary>
@@ -164,8 +184,14 @@ public sealed class ManifestedTickWriter
         }
 
         // (1) stage
-        var staged = _buffer?.Commit(ct) ?? LakeCommit.Empty;
-        _buffer = null;
+        IEnumerable<LakePartFile> stagedFiles = [
+            .. _trades?.Commit(ct).Files ?? [],
+            .. _quotes?.Commit(ct).Files ?? [],
+            .. _bars?.Commit(ct).Files ?? []];
+        var staged = new LakeCommit([.. stagedFiles]);
+        _trades = null;
+        _quotes = null;
+        _bars = null;
         _afterStep?.Invoke(LakeCommitStep.Staged);
 
         // (2) manifest: the commit point

@@ -101,9 +101,12 @@ public sealed class ParquetTickWriter
         }
 
         // Dictionary encoding where values repeat (symbol, exchange, price, size); time and sequence are (nearly) all
-        // distinct, where a dictionary is built only to be abandoned for plain encoding.
-        public void Configure(WriterPropertiesBuilder properties) =>
-            properties.DisableDictionary("time").DisableDictionary("sequence");
+        // distinct and ascending within a symbol, so a dictionary would be built only to be abandoned, and plain
+        // encoding leaves 8 bytes a row for Snappy to find little in. DELTA_BINARY_PACKED stores the small differences
+        // bit-packed: measured here it halves the file and is faster to write than PLAIN + Snappy of the same values.
+        // Every Parquet reader the lake is for decodes it (DuckDB, Arrow/ParquetSharp, parquet-mr/Hive, Spark ≥ 3.3,
+        // Trino); it is a per-page encoding, not a schema change.
+        public void Configure(WriterPropertiesBuilder properties) => ParquetColumns.DeltaEncode(properties, "time", "sequence");
 
         public void WriteColumns(RowGroupWriter rowGroup, TradeTick[] rows, ArraySegment<int> order)
         {

@@ -79,7 +79,7 @@ public static class CatalogCommand
         var rebuild = new Command("rebuild", "Describe the lake again from its Parquet files (footers and a DuckDB scan of the time column) and save the catalog.") { rebuildLake };
         rebuild.SetAction(async (parse, ct) =>
         {
-            var root = LakeLocator.Resolve(parse.GetValue(rebuildLake), out var problem);
+            var (root, problem, _) = await RemoteLakeRoot.ResolveForReadingAsync(parse.GetValue(rebuildLake), cache: null, ct);
             if (root is null)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("error: " + problem);
@@ -98,12 +98,12 @@ public static class CatalogCommand
         return command;
     }
 
-    private static Option<string?> LakeOption() => new("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." };
+    private static Option<string?> LakeOption() => new("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." + RemoteLakeRoot.LakeHelp };
 
     private static async Task<(LakeCatalogSnapshot? Catalog, int ExitCode)> LoadAsync(ParseResult parse, Option<string?> lake, CancellationToken ct)
     {
         var error = parse.InvocationConfiguration.Error;
-        var root = LakeLocator.Resolve(parse.GetValue(lake), out var problem);
+        var (root, problem, _) = await RemoteLakeRoot.ResolveForReadingAsync(parse.GetValue(lake), cache: null, ct);
         if (root is null)
         {
             await error.WriteLineAsync("error: " + problem);

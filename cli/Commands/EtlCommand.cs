@@ -81,7 +81,7 @@ public static class EtlCommand
 
     private static (Option<string?> Lake, Option<string> From, Option<string[]> Dates, Option<int> Parallelism) CommonOptions() =>
     (
-        new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." },
+        new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." + RemoteLakeRoot.LakeHelp },
         new Option<string>("--from-dataset") { Description = "Tick dataset to read: ticks or ticks_clean.", DefaultValueFactory = _ => LakeDatasets.Ticks },
         new Option<string[]>("--date") { Description = "Only this partition (yyyy-MM-dd); repeatable. Default: every partition.", AllowMultipleArgumentsPerToken = false },
         new Option<int>("--parallelism") { Description = "Partitions processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount }
@@ -97,7 +97,10 @@ public static class EtlCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        var root = LakeLocator.Resolve(parse.GetValue(lake), out var problem);
+        var (storage, remote) = RemoteLakeRoot.Open(parse.GetValue(lake), cache: null);
+        using var owned = storage;
+        string? problem = null;
+        var root = remote?.Local.Root ?? LakeLocator.Resolve(parse.GetValue(lake), out problem);
         if (root is null)
         {
             await error.WriteLineAsync("error: " + problem);
@@ -126,7 +129,9 @@ public static class EtlCommand
         };
         try
         {
-            var result = await job(etl, options);
+            var result = remote is null
+                ? await job(etl, options)
+                : await RemoteLakeEtl.RunAsync(remote, options.SourceDataset, TimeProvider.System, remoteEtl => job(remoteEtl, options), CancellationToken.None);
             foreach (var p in result.Partitions)
             {
                 var quality = string.Join(" ", p.Quality.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value}")));
@@ -138,7 +143,7 @@ public static class EtlCommand
                 $"{result.Job} run {result.RunId}: {result.Partitions.Count} partitions of {result.SourceDataset} → {result.TargetDataset}, {result.InputRows:N0} → {result.OutputRows:N0} rows (catalog: {etl.Catalog!.CatalogPath})"));
             return 0;
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or HttpRequestException)
         {
             await error.WriteLineAsync("error: " + e.Message);
             return 1;

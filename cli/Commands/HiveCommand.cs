@@ -11,9 +11,9 @@ public static class HiveCommand
     /// <summary>Builds the command with its sub-commands.</summary>
     public static Command Create()
     {
-        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." };
+        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." + RemoteLakeRoot.LakeHelp };
         var database = new Option<string?>("--database") { Description = "Database to create and qualify the tables with (default: the session's current database)." };
-        var locationRoot = new Option<string?>("--location-root") { Description = "The lake root as Hive sees it, e.g. hdfs://namenode:8020/lake (default: file:// plus the local path)." };
+        var locationRoot = new Option<string?>("--location-root") { Description = "The lake root as Hive sees it, e.g. hdfs://namenode:8020/lake (default: the webhdfs:// root itself, which Hadoop's WebHdfsFileSystem reads, or file:// plus the local path)." };
         var output = new Option<FileInfo?>("--out") { Description = "Write the DDL to this file instead of standard output." };
         var ddl = new Command("ddl", "Print CREATE EXTERNAL TABLE ... STORED AS PARQUET and ALTER TABLE ... ADD PARTITION statements for every dataset of the catalog.")
         {
@@ -22,7 +22,7 @@ public static class HiveCommand
         ddl.SetAction(async (parse, ct) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var root = LakeLocator.Resolve(parse.GetValue(lake), out var problem);
+            var (root, problem, remoteRoot) = await RemoteLakeRoot.ResolveForReadingAsync(parse.GetValue(lake), cache: null, ct);
             if (root is null)
             {
                 await error.WriteLineAsync("error: " + problem);
@@ -41,7 +41,7 @@ public static class HiveCommand
                 return 1;
             }
 
-            var text = HiveDdl.Generate(catalog, layout, new HiveDdlOptions { Database = parse.GetValue(database), LocationRoot = parse.GetValue(locationRoot) });
+            var text = HiveDdl.Generate(catalog, layout, new HiveDdlOptions { Database = parse.GetValue(database), LocationRoot = parse.GetValue(locationRoot) ?? remoteRoot });
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, text, ct);

@@ -18,7 +18,7 @@ public static class IngestCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var kind = new Option<string>("--source") { Description = "lean-trades | lean-quotes | csv-bars | csv-trades | lake (replay the lake's ticks).", Required = true };
+        var kind = new Option<string>("--source") { Description = "lean-trades | lean-quotes | lean-minute-bars | csv-bars | csv-trades | lake (replay the lake's ticks).", Required = true };
         var path = new Option<string>("--path") { Description = "The file (LEAN zip, CSV or .csv.gz) or, for --source lake, the lake root.", Required = true };
         var map = new Option<string?>("--map") { Description = "CSV column map: 'sp500-daily', or key=Column pairs, e.g. 'symbol=Sym,time=Ts,price=Px,size=Qty' (keys: symbol, fixed-symbol, time, price, size, open, high, low, close, volume)." };
         var timeFormat = new Option<string?>("--time-format") { Description = "CSV time format (.NET exact format, unix-ms or unix-ns); date-only formats mean UTC midnight." };
@@ -98,7 +98,7 @@ public static class IngestCommand
                 if (writerTask is not null)
                 {
                     var written = await writerTask;
-                    Console.WriteLine($"lake {lakeRoot}: {written.Rows:N0} tick rows in {written.Commits} commits ({written.SkippedNonTrades:N0} non-trade records not in the ticks dataset)");
+                    Console.WriteLine($"lake {lakeRoot}: {written.Rows:N0} rows ({written.DescribeRows()}) in {written.Commits} commits");
                 }
 
                 finished = true;
@@ -130,10 +130,11 @@ public static class IngestCommand
     {
         "lean-trades" => ingestor.IngestTradesAsync(new LeanTickTradeZipSource(path, errors).ReadTradesAsync(ct), ct),
         "lean-quotes" => ingestor.IngestQuotesAsync(new LeanTickQuoteZipSource(path, errors).ReadQuotesAsync(ct), ct),
+        "lean-minute-bars" => ingestor.IngestBarsAsync(new LeanMinuteBarZipSource(path, errors).ReadBarsAsync(ct), ct),
         "csv-bars" => ingestor.IngestBarsAsync(new CsvMarketDataSource(path, ParseMap(map, timeFormat, timeZone), errors).ReadBarsAsync(ct), ct),
         "csv-trades" => ingestor.IngestTradesAsync(new CsvMarketDataSource(path, ParseMap(map, timeFormat, timeZone), errors).ReadTradesAsync(ct), ct),
         "lake" => ingestor.IngestTradesAsync(new LakeParquetTickSource(path, errors).ReadTradesAsync(ct), ct),
-        _ => throw new ArgumentException($"--source '{kind}' is not one of lean-trades, lean-quotes, csv-bars, csv-trades, lake."),
+        _ => throw new ArgumentException($"--source '{kind}' is not one of lean-trades, lean-quotes, lean-minute-bars, csv-bars, csv-trades, lake."),
     };
 
     private static TradingSession ParseSession(string text) => text switch

@@ -13,19 +13,22 @@ public static class SqlCommand
     public static Command Create()
     {
         var query = new Argument<string>("query") { Description = "The SQL (DuckDB dialect). Tables: every dataset of the lake's catalog, each with a 'date' partition column." };
-        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." };
+        var lake = new Option<string?>("--lake") { Description = "Lake root folder. Default: the newest bdt-out/run-*/lake." + RemoteLakeRoot.LakeHelp };
+        var cache = RemoteLakeRoot.CacheOption();
         var format = new Option<string>("--format") { Description = "Output format: table (aligned text), csv (RFC 4180) or json (array of objects).", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var command = new Command("sql", "Query the lake with SQL: each dataset is a DuckDB view over its Parquet files with hive partitioning.")
         {
-            query, lake, format,
+            query, lake, format, cache,
         };
 
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var root = LakeLocator.Resolve(parse.GetValue(lake), out var problem);
+            // A webhdfs:// root is read through its local cache: DuckDB here has no httpfs extension (and WebHDFS reads
+            // redirect to datanodes), so queries run on copies refreshed from the root first.
+            var (root, problem, _) = await RemoteLakeRoot.ResolveForReadingAsync(parse.GetValue(lake), parse.GetValue(cache), ct);
             if (root is null)
             {
                 await error.WriteLineAsync("error: " + problem);

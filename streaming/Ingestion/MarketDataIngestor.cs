@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text;
 using BigDataTrading.Core;
 using BigDataTrading.Core.Instruments;
@@ -63,12 +64,13 @@ public sealed class MarketDataIngestor
     private readonly Action<DeliveryReport<byte[]?, byte[]>>[] _onDelivery;
     private Symbol _lastSymbol;
     private byte[]? _lastKey;
+    // Values and the message of the ingest loop, reused record after record: librdkafka copies key and value while
+    // Produce runs (Confluent.Kafka produces with RD_KAFKA_MSG_F_COPY) and delivery reports carry the status only, so
+    // no reference to them outlives the call. One exact-length array per record length (records differ by symbol length).
+    private readonly byte[]?[] _values = new byte[MarketDataCodec.MaxRecordLength + 1][];
+    private readonly Message<byte[]?, byte[]> _message = new() { Value = [] };
     private Error? _firstError;
-    private long _in;
-    private long _accepted;
-    private long _rejected;
-    private long _failures;
-    private long _sentAccepted;
+    private Counters _counters;
 
     /// <summary>Creates an ingestor.</summary>
     /// <param name="producer">Idempotent, acks=all producer.</param>
@@ -97,13 +99,13 @@ public sealed class MarketDataIngestor
     }
 
     /// <summary>Records read so far (live, thread-safe).</summary>
-    public long In => Interlocked.Read(ref _in);
+    public long In => Interlocked.Read(ref _counters.In);
 
     /// <summary>Records delivered to the accepted topic so far.</summary>
-    public long Accepted => Interlocked.Read(ref _accepted);
+    public long Accepted => Interlocked.Read(ref _counters.Accepted);
 
     /// <summary>Records delivered to the dead-letter topic so far.</summary>
-    public long Rejected => Interlocked.Read(ref _rejected);
+    public long Rejected => Interlocked.Read(ref _counters.Rejected);
 
     /// <summary>Ingests trades.</summary>
     public Task<IngestReport> IngestTradesAsync(IAsyncEnumerable<TradeTick> trades, CancellationToken ct) =>
@@ -128,7 +130,7 @@ public sealed class MarketDataIngestor
     /// <param name="rawText">The record as read.</param>
     public void RejectUnparsed(IngestRejectReason reason, string location, string field, string detail, string rawText)
     {
-        Interlocked.Increment(ref _in);
+        Interlocked.Increment(ref _counters.In);
         var headers = new Headers
         {
             { Topics.ReasonHeader, s_reasonBytes[reason] },
@@ -136,7 +138,7 @@ public sealed class MarketDataIngestor
             { FieldHeader, Encoding.UTF8.GetBytes(field) },
             { DetailHeader, Encoding.UTF8.GetBytes(detail) },
         };
-        Send(_topics.DeadLetter, null, Encoding.UTF8.GetBytes(rawText ?? string.Empty), headers, reason, CancellationToken.None);
+        Send(_topics.DeadLetter, new Message<byte[]?, byte[]> { Key = null, Value = Encoding.UTF8.GetBytes(rawText ?? string.Empty), Headers = headers }, reason, CancellationToken.None);
     }
 
     private async Task<IngestReport> RunAsync<T>(
@@ -149,23 +151,20 @@ public sealed class MarketDataIngestor
         ArgumentNullException.ThrowIfNull(records);
         await foreach (var record in records.WithCancellation(ct))
         {
-            Interlocked.Increment(ref _in);
+            Interlocked.Increment(ref _counters.In);
             var reason = check(_validator, record);
             var key = KeyOf(symbolOf(record));
 
             var n = encode(record, _buffer);
-            var value = _buffer.AsSpan(0, n).ToArray();
-            if (reason == IngestRejectReason.None)
-            {
-                Send(_topics.Accepted, key, value, null, reason, ct);
-            }
-            else
-            {
-                Send(_topics.DeadLetter, key, value, new Headers { { Topics.ReasonHeader, s_reasonBytes[reason] } }, reason, ct);
-            }
+            var value = _values[n] ??= new byte[n];
+            _buffer.AsSpan(0, n).CopyTo(value);
+            _message.Key = key;
+            _message.Value = value;
+            _message.Headers = reason == IngestRejectReason.None ? null : new Headers { { Topics.ReasonHeader, s_reasonBytes[reason] } };
+            Send(reason == IngestRejectReason.None ? _topics.Accepted : _topics.DeadLetter, _message, reason, ct);
 
             // Only the accepted topic has a consumer to wait for (the lake writer); dead letters are kept, not consumed.
-            var sent = Interlocked.Read(ref _sentAccepted);
+            var sent = Interlocked.Read(ref _counters.SentAccepted);
             if (_flowControl is not null && sent - _flowControl.Consumed() > _flowControl.MaxInFlight)
             {
                 await _flowControl.WaitForConsumerAsync(sent, ct);
@@ -178,7 +177,7 @@ public sealed class MarketDataIngestor
             ct.ThrowIfCancellationRequested();
         }
 
-        if (Interlocked.Read(ref _failures) > 0)
+        if (Interlocked.Read(ref _counters.Failures) > 0)
         {
             throw new KafkaException(_firstError!);
         }
@@ -211,14 +210,14 @@ public sealed class MarketDataIngestor
         return key;
     }
 
-    private void Send(string topic, byte[]? key, byte[] value, Headers? headers, IngestRejectReason reason, CancellationToken ct)
+    private void Send(string topic, Message<byte[]?, byte[]> message, IngestRejectReason reason, CancellationToken ct)
     {
         if (reason == IngestRejectReason.None)
         {
-            Interlocked.Increment(ref _sentAccepted);
+            Interlocked.Increment(ref _counters.SentAccepted);
         }
 
-        _producer.ProduceWithBackpressure(topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, _onDelivery[(int)reason], ct);
+        _producer.ProduceWithBackpressure(topic, message, _onDelivery[(int)reason], ct);
     }
 
     private void OnDelivery(DeliveryReport<byte[]?, byte[]> report, IngestRejectReason reason)
@@ -226,16 +225,37 @@ public sealed class MarketDataIngestor
         if (report.Error.IsError)
         {
             Interlocked.CompareExchange(ref _firstError, report.Error, null);
-            Interlocked.Increment(ref _failures);
+            Interlocked.Increment(ref _counters.Failures);
         }
         else if (reason == IngestRejectReason.None)
         {
-            Interlocked.Increment(ref _accepted);
+            Interlocked.Increment(ref _counters.Accepted);
         }
         else
         {
-            Interlocked.Increment(ref _rejected);
+            Interlocked.Increment(ref _counters.Rejected);
             _byReason.AddOrUpdate(reason, 1, static (_, c) => c + 1);
         }
+    }
+
+    /// <summary>The counters, the loop's (in, sent) and the delivery thread's (accepted, rejected, failures) on separate
+    /// cache lines: both sides write theirs once per record, and sharing a line would bounce it between the cores.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct Counters
+    {
+        [FieldOffset(64)]
+        public long In;
+
+        [FieldOffset(72)]
+        public long SentAccepted;
+
+        [FieldOffset(128)]
+        public long Accepted;
+
+        [FieldOffset(136)]
+        public long Rejected;
+
+        [FieldOffset(144)]
+        public long Failures;
     }
 }

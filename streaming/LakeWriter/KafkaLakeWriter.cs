@@ -53,14 +53,21 @@ public sealed record KafkaLakeWriterOptions
 /// <summary>What a lake-writer run did.</summary>
 /// <param name="Recovery">What startup recovery found and where consumption resumed.</param>
 /// <param name="Commits">Commits (manifests) written by this run.</param>
-/// <param name="Rows">Trade rows committed by this run.</param>
-/// <param name="SkippedNonTrades">Quote or bar records on the topic (not of the ticks dataset), covered by the offsets but not written.</param>
+/// <param name="Rows">Rows committed by this run over all datasets.</param>
+/// <param name="RowsByDataset">Rows committed by this run per dataset (<c>ticks</c>, <c>quotes</c>, <c>bars</c>; only those written).</param>
 /// <param name="Undecodable">Records that were not a valid market-data record, covered by the offsets but not written.</param>
-public sealed record KafkaLakeWriterReport(LakeRecovery Recovery, int Commits, long Rows, long SkippedNonTrades, long Undecodable);
+public sealed record KafkaLakeWriterReport(LakeRecovery Recovery, int Commits, long Rows, IReadOnlyDictionary<string, long> RowsByDataset, long Undecodable)
+{
+    /// <summary>The rows per dataset as text, e.g. <c>ticks 1,234, quotes 56</c> (<c>none</c> when nothing was written).</summary>
+    public string DescribeRows() => RowsByDataset.Count == 0
+        ? "none"
+        : string.Join(", ", RowsByDataset.Select(kv => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:N0}")));
+}
 
 /// <summary>
-/// Kafka → lake: consumes trade records from <see cref="KafkaLakeWriterOptions.Topic"/> and writes the <c>ticks</c>
-/// dataset as Hive-partitioned Parquet through a <see cref="ManifestedTickWriter"/>, whose manifests record the offsets
+/// Kafka → lake: consumes market-data records from <see cref="KafkaLakeWriterOptions.Topic"/> and writes trades to the
+/// <c>ticks</c> dataset, quotes to <c>quotes</c> and bars to <c>bars</c> (record type from the v1 wire format's header), as
+/// Hive-partitioned Parquet through a <see cref="ManifestedTickWriter"/>, whose manifests record the offsets
 /// each commit covers. On start it recovers (finishes or discards a crashed predecessor's commit) and resumes every
 /// partition right after the last manifest, so a crash at any point neither loses nor duplicates a row.
 /// </summary>
@@ -69,7 +76,8 @@ public sealed record KafkaLakeWriterReport(LakeRecovery Recovery, int Commits, l
 /// and a rebalance could not move a partition to another writer id without its manifests. The group's Kafka offsets are
 /// committed after each manifest (monitoring tools show lag); they are never read back.</para>
 /// <para>The consumer fails loudly (<see cref="ConsumeException"/>) if its position has fallen out of retention, instead
-/// of skipping. Records that are not trades are counted and skipped (they are covered by the offsets). Not
+/// of skipping. Records that do not decode are counted and skipped (they are covered by the offsets; ingestion only
+/// publishes records it encoded, so this means a foreign producer on the topic). Not
 /// thread-safe: <see cref="Run"/> blocks its thread.</para>
 /// </remarks>
 public sealed class KafkaLakeWriter
@@ -141,10 +149,11 @@ public sealed class KafkaLakeWriter
         }
 
         int commits = 0;
-        long rows = 0, skipped = 0, undecodable = 0;
+        long rows = 0, undecodable = 0;
+        var byDataset = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (start.Count == 0 && _options.StopAtEndOfStream)
         {
-            return new KafkaLakeWriterReport(recovery, 0, 0, 0, 0);
+            return new KafkaLakeWriterReport(recovery, 0, 0, byDataset, 0);
         }
 
         using var consumer = _clients.CreateConsumer("bdt-lake-writer-" + _options.WriterId, "lake-writer-" + _options.WriterId, c => c.AutoOffsetReset = AutoOffsetReset.Error);
@@ -186,7 +195,7 @@ public sealed class KafkaLakeWriter
                 else
                 {
                     Interlocked.Increment(ref _consumed);
-                    Append(writer, result.Message.Value, symbols, ref skipped, ref undecodable);
+                    Append(writer, result.Message.Value, symbols, ref undecodable);
                 }
 
                 var allEnded = _options.StopAtEndOfStream && ended.Count >= _options.Partitions;
@@ -197,7 +206,7 @@ public sealed class KafkaLakeWriter
 
                 if (allEnded)
                 {
-                    return new KafkaLakeWriterReport(recovery, commits, rows, skipped, undecodable);
+                    return new KafkaLakeWriterReport(recovery, commits, rows, byDataset, undecodable);
                 }
             }
         }
@@ -222,6 +231,11 @@ public sealed class KafkaLakeWriter
 
             commits++;
             rows += manifest.Rows;
+            foreach (var file in manifest.Files)
+            {
+                byDataset[file.Dataset] = byDataset.GetValueOrDefault(file.Dataset) + file.Rows;
+            }
+
             Interlocked.Add(ref _rowsCommitted, manifest.Rows);
 
             // After the manifest only: the group's offsets are for lag monitoring, the manifests are the truth.
@@ -231,17 +245,25 @@ public sealed class KafkaLakeWriter
         }
     }
 
-    private static void Append(ManifestedTickWriter writer, byte[] value, SymbolCache symbols, ref long skipped, ref long undecodable)
+    private static void Append(ManifestedTickWriter writer, byte[] value, SymbolCache symbols, ref long undecodable)
     {
         try
         {
-            if (MarketDataCodec.PeekType(value) != MarketDataCodec.TradeType)
+            switch (MarketDataCodec.PeekType(value))
             {
-                skipped++;
-                return;
+                case MarketDataCodec.TradeType:
+                    writer.Append(MarketDataCodec.DecodeTrade(value, symbols));
+                    break;
+                case MarketDataCodec.QuoteType:
+                    writer.Append(MarketDataCodec.DecodeQuote(value, symbols));
+                    break;
+                case MarketDataCodec.BarType:
+                    writer.Append(MarketDataCodec.DecodeBar(value, symbols));
+                    break;
+                default:
+                    undecodable++;
+                    break;
             }
-
-            writer.Append(MarketDataCodec.DecodeTrade(value, symbols));
         }
         catch (FormatException)
         {

@@ -112,7 +112,7 @@ public sealed class LakeCommandsTests : IDisposable
         Assert.Contains("does not exist", result.Error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(Command command, params string[] args)
+    internal static async Task<(int ExitCode, string Output, string Error)> RunAsync(Command command, params string[] args)
     {
         var root = new RootCommand { command };
         using var output = new StringWriter();

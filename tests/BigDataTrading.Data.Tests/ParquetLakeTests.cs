@@ -50,6 +50,37 @@ public sealed class ParquetLakeTests : IDisposable
     }
 
     [Fact]
+    public void Tick_files_delta_encode_time_and_sequence_and_DuckDB_reads_them_back_in_sorted_order_exactly()
+    {
+        var ticks = TwoDaysOfTicks();
+        var writer = new ParquetTickWriter(_lake, "w1");
+        foreach (var t in ticks)
+        {
+            writer.Append(t);
+        }
+
+        var file = writer.Commit().Files[0].Path;
+        using var sql = new LakeSql(_lake);
+
+        // The encodings chosen for speed and size (see ParquetTickWriter): delta for the ascending columns, dictionaries
+        // for the repeating ones, Snappy everywhere.
+        string Encodings(string column) => sql.QueryScalar<string>(
+            $"SELECT string_agg(DISTINCT encodings, ';') FROM parquet_metadata('{file}') WHERE path_in_schema = '{column}'");
+        Assert.Contains("DELTA_BINARY_PACKED", Encodings("time"), StringComparison.Ordinal);
+        Assert.Contains("DELTA_BINARY_PACKED", Encodings("sequence"), StringComparison.Ordinal);
+        Assert.Contains("RLE_DICTIONARY", Encodings("symbol"), StringComparison.Ordinal);
+        Assert.Equal("SNAPPY", sql.QueryScalar<string>($"SELECT string_agg(DISTINCT compression, ';') FROM parquet_metadata('{file}')"));
+
+        // Row for row, in (symbol, time, sequence) order, the values are the ticks'.
+        var day = ticks.Where(t => t.Time.UtcDate == s_day1)
+            .OrderBy(t => t.Symbol.Value, StringComparer.Ordinal).ThenBy(t => t.Time.UnixNanoseconds).ThenBy(t => t.Sequence).ToList();
+        var rows = sql.Query($"SELECT symbol, epoch_ns(time), sequence, size FROM read_parquet('{file}')").Rows;
+        Assert.Equal(
+            day.Select(t => (t.Symbol.Value, t.Time.UnixNanoseconds, t.Sequence, t.Size)),
+            rows.Select(r => ((string)r[0]!, (long)r[1]!, (long)r[2]!, (long)r[3]!)));
+    }
+
+    [Fact]
     public void A_commit_leaves_only_complete_part_files_named_by_the_layout()
     {
         var writer = new ParquetTickWriter(_lake, "ingest-1");

@@ -13,18 +13,32 @@ using DuckDB.NET.Data;
 using Google.Protobuf;
 
 // Ingestion benchmarks, each a ratio against a baseline measured in the same run; medians of 5.
-// Run: dotnet run -c Release --project tests/BigDataTrading.Ingest.Benchmarks [-- trades-per-symbol]
-var perSymbol = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+// Run: dotnet run -c Release --project tests/BigDataTrading.Ingest.Benchmarks [-- [trades-per-symbol] [codec|ingest|lake]...]
+var perSymbol = args.Where(a => a.All(char.IsAsciiDigit)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).DefaultIfEmpty(100_000).First();
+var sections = args.Where(a => !a.All(char.IsAsciiDigit)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+bool Run(string section) => sections.Count == 0 || sections.Contains(section);
 var ticks = new List<TradeTick>();
 await foreach (var t in new SyntheticMarketSource(new SyntheticMarketOptions { TradesPerSymbol = perSymbol, BadTickRate = 0 }).ReadTradesAsync())
 {
     ticks.Add(t);
 }
 
-Console.WriteLine($"{ticks.Count:N0} synthetic trades ({perSymbol:N0} per symbol), medians of 5, {(Debugger.IsAttached ? "debugger" : "no debugger")}");
-Codec(ticks);
-await Ingest(ticks);
-Lake(ticks);
+Console.WriteLine($"{ticks.Count:N0} synthetic trades ({perSymbol:N0} per symbol), {(Debugger.IsAttached ? "debugger" : "no debugger")}");
+if (Run("codec"))
+{
+    Codec(ticks);
+}
+
+if (Run("ingest"))
+{
+    await Ingest(ticks);
+}
+
+if (Run("lake"))
+{
+    Lake(ticks);
+}
+
 return 0;
 
 static double Median(Func<double> run)
@@ -103,60 +117,135 @@ static async Task Ingest(List<TradeTick> ticks)
     }).ToArray();
     var keys = ticks.Select(t => Encoding.ASCII.GetBytes(t.Symbol.Value)).ToArray();
 
+    // Which brokers lead the partitions the keys hash to: the mock cluster places a new topic's leaders per topic, so
+    // one run may send everything to one broker and the next spread it over three (printed to explain the spread).
+    using var admin = kafka.Clients.CreateAdminClient("bench-admin");
+    var keyPartitions = new HashSet<int>();
+    var leaders = new List<string>();
     async Task<string> Topic()
     {
         var name = "bench-" + runs++;
         await kafka.Topics.EnsureTopicsAsync(KafkaTopology.Of(new TopicSpec(name, 4), new TopicSpec(name + ".dlq", 4)));
+        if (keyPartitions.Count == 0)
+        {
+            using var probe = kafka.Clients.CreateProducer("probe");
+            foreach (var key in keys.Select(k => Encoding.ASCII.GetString(k)).Distinct())
+            {
+                var r = await probe.ProduceAsync(name, new Message<byte[]?, byte[]> { Key = Encoding.ASCII.GetBytes(key), Value = [0] });
+                keyPartitions.Add(r.Partition.Value);
+            }
+        }
+
+        var meta = admin.GetMetadata(name, TimeSpan.FromSeconds(10)).Topics.Single();
+        leaders.Add(string.Join(',', meta.Partitions.Where(p => keyPartitions.Contains(p.PartitionId)).OrderBy(p => p.PartitionId).Select(p => p.Leader)));
         return name;
     }
 
-    double bare = 0, ours = 0;
-    var bareRuns = new List<double>();
-    var ourRuns = new List<double>();
-    for (var i = 0; i < 6; i++)
+    // Bare Confluent.Kafka: the same payloads and keys through a producer of the same configuration (idempotent,
+    // acks=all, linger 5 ms, LZ4; see KafkaClientFactory), no validation, no delivery handler.
+    async Task<double> Bare()
     {
-        // Bare Confluent.Kafka: same payloads, same keys, same idempotent acks=all producer configuration.
         var topic = await Topic();
-        using (var producer = kafka.Clients.CreateProducer("bare"))
+        using var producer = kafka.Clients.CreateProducer("bare");
+        var sw = Stopwatch.StartNew();
+        for (var j = 0; j < payloads.Length; j++)
         {
-            var sw = Stopwatch.StartNew();
-            for (var j = 0; j < payloads.Length; j++)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        producer.Produce(topic, new Message<byte[]?, byte[]> { Key = keys[j], Value = payloads[j] });
-                        break;
-                    }
-                    catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                    {
-                        producer.Poll(TimeSpan.FromMilliseconds(5));
-                    }
-                }
-            }
-
-            producer.Flush(TimeSpan.FromMinutes(1));
-            bareRuns.Add(payloads.Length / sw.Elapsed.TotalSeconds);
+            // The local queue holds 1,000,000 messages, more than one run sends: never full here.
+            producer.Produce(topic, new Message<byte[]?, byte[]> { Key = keys[j], Value = payloads[j] });
         }
 
-        topic = await Topic();
-        using (var producer = kafka.Clients.CreateProducer("ingest"))
+        producer.Flush(TimeSpan.FromMinutes(1));
+        return payloads.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    async Task<(double Rate, double CpuUs, int Gen0)> Measure(Func<Task<double>> run)
+    {
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var gc0 = GC.CollectionCount(0);
+        var rate = await run();
+        process.Refresh();
+        return (rate, (process.TotalProcessorTime - cpu0).TotalMicroseconds / payloads.Length, GC.CollectionCount(0) - gc0);
+    }
+
+    // Bare plus the least a lossless producer needs: a delivery handler counting successes (Confluent.Kafka allocates a
+    // handler shim per message and a report per delivery; the ingest core needs them to count accepted/rejected).
+    async Task<double> BareHandler()
+    {
+        var topic = await Topic();
+        using var producer = kafka.Clients.CreateProducer("bare");
+        long delivered = 0;
+        Action<DeliveryReport<byte[]?, byte[]>> handler = r => { if (!r.Error.IsError) Interlocked.Increment(ref delivered); };
+        var sw = Stopwatch.StartNew();
+        for (var j = 0; j < payloads.Length; j++)
         {
-            var ingestor = new MarketDataIngestor(producer, new IngestValidator(new IngestValidationOptions()), new IngestTopics(topic, topic + ".dlq", 4, WriteEndOfStream: false));
-            var sw = Stopwatch.StartNew();
-            var report = await ingestor.IngestTradesAsync(ToAsync(ticks), CancellationToken.None);
-            ourRuns.Add(ticks.Count / sw.Elapsed.TotalSeconds);
-            if (report.In != ticks.Count)
-            {
-                throw new InvalidOperationException("ingest lost records");
-            }
+            producer.Produce(topic, new Message<byte[]?, byte[]> { Key = keys[j], Value = payloads[j] }, handler);
+        }
+
+        producer.Flush(TimeSpan.FromMinutes(1));
+        return payloads.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    // Ours: bdt ingest's core (validate every rule, encode, produce with a delivery handler per reason, count).
+    async Task<double> Ours()
+    {
+        var topic = await Topic();
+        using var producer = kafka.Clients.CreateProducer("ingest");
+        var ingestor = new MarketDataIngestor(producer, new IngestValidator(new IngestValidationOptions()), new IngestTopics(topic, topic + ".dlq", 4, WriteEndOfStream: false));
+        var sw = Stopwatch.StartNew();
+        var report = await ingestor.IngestTradesAsync(ToAsync(ticks), CancellationToken.None);
+        var rate = ticks.Count / sw.Elapsed.TotalSeconds;
+        if (report.In != ticks.Count || report.Accepted != ticks.Count)
+        {
+            throw new InvalidOperationException($"ingest lost or rejected records: {report}");
+        }
+
+        return rate;
+    }
+
+    // Interleaved rounds in one process on one embedded cluster: each round runs bare, bare+handler and ours, in a
+    // rotating order (so none always runs on a cluster another has just loaded); 2 warm-up rounds, then 10 measured.
+    // Each run gets a fresh 4-partition topic and starts after a full GC, so none pays for another's garbage.
+    // Besides wall-clock rates, the process CPU time per record (all threads, the mock brokers included) is reported:
+    // on a shared machine it is far less sensitive to other processes than wall time.
+    Func<Task<double>>[] sides = [Bare, BareHandler, Ours];
+    var rounds = new List<(double Rate, double CpuUs, int Gen0)[]>();
+    for (var i = 0; i < 12; i++)
+    {
+        var results = new (double Rate, double CpuUs, int Gen0)[3];
+        for (var k = 0; k < 3; k++)
+        {
+            var side = (i + k) % 3;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            results[side] = await Measure(sides[side]);
+        }
+
+        if (i >= 2)
+        {
+            rounds.Add(results);
         }
     }
 
-    bare = bareRuns.Skip(1).Order().ElementAt(2);
-    ours = ourRuns.Skip(1).Order().ElementAt(2);
-    Console.WriteLine($"ingest bdt ingest core (validate+encode+produce): {ours:N0} rec/s; bare Confluent producer of the same payloads: {bare:N0} rec/s; ratio {ours / bare:F2} (goal >= 0.8)");
+    static double Mid(IEnumerable<double> xs)
+    {
+        var a = xs.Order().ToArray();
+        return (a[(a.Length - 1) / 2] + a[a.Length / 2]) / 2;
+    }
+
+    static string List(IEnumerable<double> xs) => string.Join(' ', xs.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)));
+
+    var vsBare = rounds.Select(r => r[2].Rate / r[0].Rate).ToArray();
+    var vsHandler = rounds.Select(r => r[2].Rate / r[1].Rate).ToArray();
+    Console.WriteLine($"ingest leaders of the partitions the keys use, per topic (broker ids): {string.Join(' ', leaders.Distinct())}");
+    Console.WriteLine($"ingest M rec/s per round: bare {List(rounds.Select(r => r[0].Rate / 1e6))}");
+    Console.WriteLine($"ingest M rec/s per round: bare+handler {List(rounds.Select(r => r[1].Rate / 1e6))}");
+    Console.WriteLine($"ingest M rec/s per round: ours {List(rounds.Select(r => r[2].Rate / 1e6))}");
+    Console.WriteLine($"ingest CPU us/record, median: bare {Mid(rounds.Select(r => r[0].CpuUs)):F2}, bare+handler {Mid(rounds.Select(r => r[1].CpuUs)):F2}, ours {Mid(rounds.Select(r => r[2].CpuUs)):F2}; " +
+        $"gen0 GCs per run, median: {Mid(rounds.Select(r => (double)r[0].Gen0)):F0} / {Mid(rounds.Select(r => (double)r[1].Gen0)):F0} / {Mid(rounds.Select(r => (double)r[2].Gen0)):F0}");
+    Console.WriteLine($"ingest ratio ours/bare per round: {List(vsBare.Order())}; median {Mid(vsBare):F2} (goal >= 0.8); CPU ratio bare/ours median {Mid(rounds.Select(r => r[0].CpuUs / r[2].CpuUs)):F2}");
+    Console.WriteLine($"ingest ratio ours/bare+handler per round: {List(vsHandler.Order())}; median {Mid(vsHandler):F2}; CPU ratio median {Mid(rounds.Select(r => r[1].CpuUs / r[2].CpuUs)):F2}");
 }
 
 static async IAsyncEnumerable<TradeTick> ToAsync(List<TradeTick> ticks)
@@ -174,8 +263,10 @@ static void Lake(List<TradeTick> ticks)
     var root = Path.Combine(Path.GetTempPath(), "bdt-ingest-bench-" + Environment.ProcessId);
     try
     {
-        // Ours: buffer, sort, write, rename; durable = also fsync the file before the rename (the lake's default).
-        double Ours(bool durable) => Median(() =>
+        // Ours: from the ticks as they arrive, buffer, sort by (symbol, time, sequence), write, rename; durable = also
+        // fsync the file before the rename (the lake's default).
+        long oursBytes = 0, duckBytes = 0;
+        double Ours(bool durable)
         {
             var lake = new LakeLayout(Path.Combine(root, Guid.NewGuid().ToString("N")));
             var sw = Stopwatch.StartNew();
@@ -185,9 +276,11 @@ static void Lake(List<TradeTick> ticks)
                 writer.Append(t);
             }
 
-            writer.Commit();
-            return ticks.Count / sw.Elapsed.TotalSeconds;
-        });
+            var commit = writer.Commit();
+            var rate = ticks.Count / sw.Elapsed.TotalSeconds;
+            oursBytes = new FileInfo(commit.Files[0].Path).Length;
+            return rate;
+        }
 
         using var duck = new DuckDBConnection("DataSource=:memory:");
         duck.Open();
@@ -201,29 +294,47 @@ static void Lake(List<TradeTick> ticks)
             }
         }
 
-        // DuckDB: Snappy on both sides (DuckDB's default, named explicitly). COPY does not fsync its output; the durable
-        // variant adds an fsync of the written file inside the timing, as ours does before its rename.
-        double Duck(bool durable) => Median(() =>
+        // DuckDB: the same rows from its own table (already columnar, no parsing), the same sort, Snappy (its default,
+        // named explicitly), its default threads (= cores). COPY does not fsync; the durable variant adds an fsync of the
+        // written file inside the timing, as ours does before its rename. `v2` asks for PARQUET_VERSION v2, whose integer
+        // columns are DELTA_BINARY_PACKED like our time and sequence columns.
+        double Duck(bool durable, bool v2 = false)
         {
             var path = Path.Combine(root, Guid.NewGuid().ToString("N") + ".parquet");
             Directory.CreateDirectory(root);
             var sw = Stopwatch.StartNew();
-            Exec(duck, $"COPY (SELECT * FROM t ORDER BY symbol, time, sequence) TO '{path}' (FORMAT parquet, COMPRESSION snappy)");
+            Exec(duck, $"COPY (SELECT * FROM t ORDER BY symbol, time, sequence) TO '{path}' (FORMAT parquet, COMPRESSION snappy{(v2 ? ", PARQUET_VERSION v2" : "")})");
             if (durable)
             {
                 using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
                 file.Flush(flushToDisk: true);
             }
 
-            return ticks.Count / sw.Elapsed.TotalSeconds;
-        });
+            var rate = ticks.Count / sw.Elapsed.TotalSeconds;
+            duckBytes = new FileInfo(path).Length;
+            return rate;
+        }
 
-        var ours = Ours(durable: false);
-        var duckRate = Duck(durable: false);
-        Console.WriteLine($"lake   ParquetTickWriter (buffer+sort+write+rename, no fsync): {ours:N0} rows/s; DuckDB COPY ... TO (FORMAT parquet, snappy) sorted from its own table, no fsync: {duckRate:N0} rows/s; ratio {ours / duckRate:F2} (goal >= 1.0)");
-        var oursDurable = Ours(durable: true);
-        var duckDurable = Duck(durable: true);
-        Console.WriteLine($"lake   same, both with fsync of the file: {oursDurable:N0} rows/s vs DuckDB {duckDurable:N0} rows/s; ratio {oursDurable / duckDurable:F2}");
+        // Interleaved A/B pairs after warm-up (until both sides' code is jitted at full optimization and the pools are
+        // filled), so both sides see the same machine load; the ratio is the median of the per-pair ratios.
+        void Compare(string label, Func<double> ours, Func<double> baseline)
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                _ = ours();
+                _ = baseline();
+            }
+
+            var pairs = Enumerable.Range(0, 9).Select(_ => (Ours: ours(), Base: baseline())).ToArray();
+            var ratios = pairs.Select(p => p.Ours / p.Base).Order().ToArray();
+            Console.WriteLine($"lake   {label}: ours {pairs.Select(p => p.Ours).Order().ElementAt(4) / 1e6:F2} M rows/s ({oursBytes / 1e6:F2} MB), " +
+                $"DuckDB {pairs.Select(p => p.Base).Order().ElementAt(4) / 1e6:F2} M rows/s ({duckBytes / 1e6:F2} MB); median pair ratio {ratios[4]:F2} " +
+                $"(pairs {string.Join(' ', ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))})");
+        }
+
+        Compare("no fsync, DuckDB default (v1)", () => Ours(durable: false), () => Duck(durable: false));
+        Compare("no fsync, DuckDB PARQUET_VERSION v2", () => Ours(durable: false), () => Duck(durable: false, v2: true));
+        Compare("both fsync the file, DuckDB default (v1)", () => Ours(durable: true), () => Duck(durable: true));
     }
     finally
     {
