@@ -21,10 +21,11 @@ namespace BigDataTrading.Streaming.Cql;
 /// of gaps in any span of (lateness + gap); plus one small entry per distinct key ever seen. Steady state (no new
 /// keys, no growth past the peak number of open windows) allocates nothing per event.</para>
 /// </remarks>
-internal sealed class WindowedAggregateQuery : CqlQuery
+internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
+    where T : struct
 {
-    private readonly TickPredicate? _where;
-    private readonly AggregateUpdater _update;
+    private readonly EventPredicate<T>? _where;
+    private readonly AggregateUpdater<T> _update;
     private readonly GroupProjector _project;
     private readonly CqlWindowKind _kind;
     private readonly long _size;
@@ -41,6 +42,13 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     private readonly KeyTable _keys = new();
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
+    private readonly long[] _sl;
+    private readonly double[] _sd;
+    private readonly Int128[] _sw;
+    private T[]?[] _rings = [];
+    private int[] _ringHead = [];
+    private int[] _ringCount = [];
+    private int _slidingEvents;
     private long[] _l = [];
     private double[] _d = [];
     private Int128[] _w = [];
@@ -56,13 +64,13 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     private long _maxTime = long.MinValue;
     private long _watermark = long.MinValue;
 
-    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, long defaultLatenessNanos)
-        : this(statement, stream, sink, CqlCompiler.CompileAggregate(statement.Select, stream, defaultLatenessNanos))
+    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos)
+        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join)
     {
     }
 
-    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan Plan, ImmutableArray<CqlColumn> Columns) compiled)
-        : base(statement, stream, compiled.Columns, sink)
+    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join)
+        : base(statement, stream, compiled.Columns, sink, join)
     {
         var plan = compiled.Plan;
         _where = plan.Where;
@@ -80,6 +88,9 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         _nl = plan.InitialLongs.Length;
         _nd = plan.InitialDoubles.Length;
         _nw = plan.WideCount;
+        _sl = new long[_nl];
+        _sd = new double[_nd];
+        _sw = new Int128[_nw];
         if (!_groupByKey)
         {
             _keys.GetOrAdd(string.Empty);
@@ -89,22 +100,23 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     }
 
     /// <summary>Allowed lateness in nanoseconds.</summary>
-    public long AllowedLatenessNanos => _lateness;
+    internal override long LatenessNanos => _lateness;
 
     public override Timestamp Watermark => new(_watermark);
 
-    public override int OpenWindows => _open;
+    /// <summary>Open windows; for a sliding window, the events it holds.</summary>
+    public override int OpenWindows => _kind == CqlWindowKind.Sliding ? _slidingEvents : _open;
 
-    public override void OnTrade(in TradeTick tick)
+    private protected override void Process(in T tick)
     {
         EventsIn++;
-        var time = tick.Time.UnixNanoseconds;
+        var time = EventAccess.Time(in tick);
         if (time < _watermark)
         {
             if (_where is null || _where(in tick))
             {
                 LateEvents++;
-                Sink.OnLate(new CqlLateEvent(Name, tick, new Timestamp(_watermark), _lateness, CqlLateReason.BehindWatermark));
+                Sink.OnLate(EventAccess.Late(in tick, Name, _watermark, _lateness));
             }
 
             return;
@@ -130,7 +142,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
             return;
         }
 
-        var key = _groupByKey ? _keys.GetOrAdd(tick.Symbol.Value ?? string.Empty) : 0;
+        var key = _groupByKey ? _keys.GetOrAdd(EventAccess.Key(in tick)) : 0;
         if (key >= _head.Length)
         {
             GrowKeys();
@@ -164,9 +176,95 @@ internal sealed class WindowedAggregateQuery : CqlQuery
                 }
 
                 break;
+            case CqlWindowKind.Sliding:
+                ApplySliding(in tick, key, time);
+                break;
             default:
                 ApplySession(in tick, key, time);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Sliding window: keeps the key's events of the last SIZE (+ lateness) in time order and, on every event at t,
+    /// aggregates those in (t − size, t] into a scratch slot and emits them. Cost per event is proportional to the
+    /// events of its key in the window; state is those events.
+    /// </summary>
+    private void ApplySliding(in T tick, int key, long time)
+    {
+        if (key >= _rings.Length)
+        {
+            Array.Resize(ref _rings, Math.Max(16, Math.Max(_rings.Length * 2, key + 1)));
+            Array.Resize(ref _ringHead, _rings.Length);
+            Array.Resize(ref _ringCount, _rings.Length);
+        }
+
+        var ring = _rings[key] ??= new T[4];
+        var head = _ringHead[key];
+        var count = _ringCount[key];
+        var mask = ring.Length - 1;
+
+        // Events at or before watermark − size can be in no future window: every accepted event is at or after the watermark.
+        var horizon = _watermark == long.MinValue ? long.MinValue : _watermark - _size;
+        while (count > 0 && EventAccess.Time(in ring[head]) <= horizon)
+        {
+            ring[head] = default;
+            head = (head + 1) & mask;
+            count--;
+            _slidingEvents--;
+        }
+
+        if (count == ring.Length)
+        {
+            var bigger = new T[ring.Length * 2];
+            for (var i = 0; i < count; i++)
+            {
+                bigger[i] = ring[(head + i) & mask];
+            }
+
+            ring = _rings[key] = bigger;
+            head = 0;
+            mask = ring.Length - 1;
+        }
+
+        // Insert in time order; equal times keep arrival order.
+        var pos = count;
+        while (pos > 0 && EventAccess.Time(in ring[(head + pos - 1) & mask]) > time)
+        {
+            ring[(head + pos) & mask] = ring[(head + pos - 1) & mask];
+            pos--;
+        }
+
+        ring[(head + pos) & mask] = tick;
+        count++;
+        _slidingEvents++;
+        _ringHead[key] = head;
+        _ringCount[key] = count;
+
+        _initialLongs.AsSpan().CopyTo(_sl);
+        _initialDoubles.AsSpan().CopyTo(_sd);
+        _sw.AsSpan().Clear();
+        var from = time - _size;
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var e = ref ring[(head + i) & mask];
+            var t = EventAccess.Time(in e);
+            if (t > from && t <= time)
+            {
+                _update(in e, _sl, _sd, _sw, 0, 0, 0);
+            }
+        }
+
+        var keyText = _keys.Keys[key];
+        var row = Row;
+        if (_project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings))
+        {
+            row.Key = keyText;
+            row.WindowStart = new Timestamp(from);
+            row.WindowEnd = new Timestamp(time);
+            row.IsFinal = false;
+            RowsOut++;
+            Sink.OnRow(row);
         }
     }
 
@@ -194,7 +292,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Apply(in TradeTick tick, int slot)
+    private void Apply(in T tick, int slot)
     {
         _update(in tick, _l, _d, _w, slot * _nl, slot * _nd, slot * _nw);
         if (_emitChanges)
@@ -203,7 +301,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         }
     }
 
-    private void ApplySession(in TradeTick tick, int key, long time)
+    private void ApplySession(in T tick, int key, long time)
     {
         var target = -1;
         for (var s = _head[key]; s >= 0;)
