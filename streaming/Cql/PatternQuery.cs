@@ -39,7 +39,12 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
     private readonly long _within;
     private readonly long _lateness;
     private readonly KeyTable _keys = new();
-    private readonly PriorityQueue<T, (long Time, long Seq)> _buffer = new();
+
+    // Reorder buffer: a ring sorted by event time (ties in arrival order). In-order arrivals append in O(1); an
+    // out-of-order one is inserted by shifting the few later events.
+    private T[] _buffer = new T[64];
+    private int _bufferHead;
+    private int _bufferCount;
 
     private T[] _captured = [];
     private int[] _step = [];
@@ -60,7 +65,6 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
     private int _expiryHead;
     private int _expiryCount;
 
-    private long _seq;
     private long _maxTime = long.MinValue;
     private long _watermark = long.MinValue;
 
@@ -92,7 +96,7 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
     internal override long LatenessNanos => _lateness;
 
     /// <summary>Events waiting in the reorder buffer for the watermark.</summary>
-    internal int Buffered => _buffer.Count;
+    internal int Buffered => _bufferCount;
 
     private protected override void Process(in T e)
     {
@@ -111,18 +115,14 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
             _watermark = Math.Max(_watermark, time - _lateness);
         }
 
-        if (_buffer.Count == 0 && time <= _watermark)
+        if (_bufferCount == 0 && time <= _watermark)
         {
             Release(in e, time);
         }
         else
         {
-            _buffer.Enqueue(e, (time, _seq++));
-            while (_buffer.TryPeek(out _, out var next) && next.Time <= _watermark)
-            {
-                var released = _buffer.Dequeue();
-                Release(in released, next.Time);
-            }
+            Buffer(in e, time);
+            ReleaseUpTo(_watermark);
         }
 
         ExpireBefore(_watermark);
@@ -130,12 +130,54 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
 
     public override void Complete()
     {
-        while (_buffer.TryDequeue(out var e, out var at))
+        ReleaseUpTo(long.MaxValue);
+        ExpireBefore(long.MaxValue);
+    }
+
+    private void Buffer(in T e, long time)
+    {
+        if (_bufferCount == _buffer.Length)
         {
-            Release(in e, at.Time);
+            var bigger = new T[_buffer.Length * 2];
+            for (var i = 0; i < _bufferCount; i++)
+            {
+                bigger[i] = _buffer[(_bufferHead + i) & (_buffer.Length - 1)];
+            }
+
+            _buffer = bigger;
+            _bufferHead = 0;
         }
 
-        ExpireBefore(long.MaxValue);
+        var mask = _buffer.Length - 1;
+        var pos = _bufferCount;
+        while (pos > 0 && EventAccess.Time(in _buffer[(_bufferHead + pos - 1) & mask]) > time)
+        {
+            _buffer[(_bufferHead + pos) & mask] = _buffer[(_bufferHead + pos - 1) & mask];
+            pos--;
+        }
+
+        _buffer[(_bufferHead + pos) & mask] = e;
+        _bufferCount++;
+    }
+
+    private void ReleaseUpTo(long watermark)
+    {
+        var mask = _buffer.Length - 1;
+        while (_bufferCount > 0)
+        {
+            ref var head = ref _buffer[_bufferHead];
+            var time = EventAccess.Time(in head);
+            if (time > watermark)
+            {
+                break;
+            }
+
+            var e = head;
+            head = default;
+            _bufferHead = (_bufferHead + 1) & mask;
+            _bufferCount--;
+            Release(in e, time);
+        }
     }
 
     private void Release(in T e, long time)

@@ -22,6 +22,21 @@ internal static class CqlTestKit
 
     public const string QuotesStream = "CREATE STREAM quotes (symbol STRING, time TIMESTAMP, bid PRICE, bid_size BIGINT, ask PRICE, ask_size BIGINT) WITH (topic='md.quotes', key='symbol', timestamp='time');\n";
 
+    /// <summary>The shipped trading pack (streaming/Cql/Packs/trading-pack.cql) in the repository.</summary>
+    public static string PackPath
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "BigDataTrading.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("BigDataTrading.sln not found above the test folder."), "streaming", "Cql", "Packs", "trading-pack.cql");
+        }
+    }
+
     public const string IbmTradeZip = "data/market/lean-sample/Data/equity/usa/tick/ibm/20131008_trade.zip";
 
     public const string IbmQuoteZip = "data/market/lean-sample/Data/equity/usa/tick/ibm/20131008_quote.zip";
