@@ -42,6 +42,17 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly KeyTable _keys = new();
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
+    // Tumbling and hopping windows close through a timing wheel instead of the priority queue: their ends are multiples
+    // of the advance and lie within (watermark, max time + size], so bucket (end / advance) mod capacity holds the
+    // windows of exactly one end, opening and closing are O(1), and rows of one end come out in opening order.
+    private readonly bool _wheel;
+    private readonly int[] _bucketHead = [];
+    private readonly int[] _bucketTail = [];
+    private readonly long[] _bucketEnd = [];
+    private readonly int _bucketMask;
+    private int[] _closeNext = [];
+    private long _nextEnd = long.MaxValue;
+
     private readonly long[] _sl;
     private readonly double[] _sd;
     private readonly Int128[] _sw;
@@ -88,6 +99,17 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
         _nl = plan.InitialLongs.Length;
         _nd = plan.InitialDoubles.Length;
         _nw = plan.WideCount;
+        if (_kind is CqlWindowKind.Tumbling or CqlWindowKind.Hopping && (_size + _lateness) / _advance < 1 << 20)
+        {
+            var buckets = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(((_size + _lateness) / _advance) + 3));
+            _wheel = true;
+            _bucketMask = buckets - 1;
+            _bucketHead = new int[buckets];
+            _bucketTail = new int[buckets];
+            _bucketEnd = new long[buckets];
+            _bucketHead.AsSpan().Fill(-1);
+        }
+
         _sl = new long[_nl];
         _sd = new double[_nd];
         _sw = new Int128[_nw];
@@ -130,7 +152,7 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
             if (watermark > _watermark)
             {
                 _watermark = watermark;
-                if (_closing.TryPeek(out _, out var next) && next.End <= watermark)
+                if (_wheel ? _nextEnd <= watermark : _closing.TryPeek(out _, out var next) && next.End <= watermark)
                 {
                     CloseUpTo(watermark);
                 }
@@ -343,6 +365,39 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
 
     private void CloseUpTo(long watermark)
     {
+        if (_wheel)
+        {
+            while (_open > 0 && _nextEnd <= watermark)
+            {
+                var b = (int)((_nextEnd / _advance) & _bucketMask);
+                if (_bucketHead[b] >= 0 && _bucketEnd[b] == _nextEnd)
+                {
+                    for (var slot = _bucketHead[b]; slot >= 0;)
+                    {
+                        var next = _closeNext[slot];
+                        if (!_emitChanges)
+                        {
+                            Emit(slot, final: true);
+                        }
+
+                        Free(slot);
+                        slot = next;
+                    }
+
+                    _bucketHead[b] = -1;
+                }
+
+                _nextEnd += _advance;
+            }
+
+            if (_open == 0)
+            {
+                _nextEnd = long.MaxValue;
+            }
+
+            return;
+        }
+
         while (_closing.TryPeek(out var packed, out var due) && due.End <= watermark)
         {
             _closing.Dequeue();
@@ -413,7 +468,27 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
         _next[slot] = _head[key];
         _head[key] = slot;
         _open++;
-        _closing.Enqueue((uint)slot | ((long)_gen[slot] << 32), (end, _seq++));
+        if (_wheel)
+        {
+            var b = (int)((end / _advance) & _bucketMask);
+            _closeNext[slot] = -1;
+            if (_bucketHead[b] < 0)
+            {
+                _bucketHead[b] = slot;
+                _bucketEnd[b] = end;
+            }
+            else
+            {
+                _closeNext[_bucketTail[b]] = slot;
+            }
+
+            _bucketTail[b] = slot;
+            _nextEnd = Math.Min(_nextEnd, end);
+        }
+        else
+        {
+            _closing.Enqueue((uint)slot | ((long)_gen[slot] << 32), (end, _seq++));
+        }
         return slot;
     }
 
@@ -522,6 +597,7 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
         Array.Resize(ref _keyOf, capacity);
         Array.Resize(ref _next, capacity);
         Array.Resize(ref _gen, capacity);
+        Array.Resize(ref _closeNext, capacity);
         for (var i = capacity - 1; i >= old; i--)
         {
             _next[i] = _free;
