@@ -20,6 +20,12 @@ public sealed record CqlOptions
 
     /// <summary>Default MAX PENDING of patterns: partial matches kept per key (the oldest is evicted beyond it).</summary>
     public int DefaultMaxPending { get; init; } = 16;
+
+    /// <summary>
+    /// The symbol → dense index table every query of one engine shares: the first query to see an event hashes its
+    /// symbol, the others hit the table's last-key check, so an event costs one lookup, not one per query.
+    /// </summary>
+    internal KeyTable? SharedKeys { get; init; }
 }
 
 /// <summary>
@@ -74,7 +80,7 @@ public sealed class CqlEngine
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(sink);
-        options ??= CqlOptions.Default;
+        options = (options ?? CqlOptions.Default) with { SharedKeys = new KeyTable() };
         var streams = new Dictionary<string, CreateStreamStatement>(StringComparer.OrdinalIgnoreCase);
         var tables = new Dictionary<string, CreateTableStatement>(StringComparer.OrdinalIgnoreCase);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -52,7 +52,7 @@ internal static class CqlQueryFactory
     private static CqlQuery Make<T>(CreateQueryStatement statement, CreateStreamStatement source, ICqlSink sink, CqlFrame frame, JoinPlan? join, bool aggregate, CqlOptions options)
         where T : struct =>
         aggregate
-            ? new WindowedAggregateQuery<T>(statement, source, sink, frame, join, options.AllowedLatenessNanos)
+            ? new WindowedAggregateQuery<T>(statement, source, sink, frame, join, options.AllowedLatenessNanos, options.SharedKeys ?? new KeyTable())
             : new StatelessQuery<T>(statement, source, sink, frame, join);
 
     private static (CqlFrame Frame, JoinPlan Join) BuildJoins(
@@ -94,7 +94,7 @@ internal static class CqlQueryFactory
                 }
 
                 binding = new CqlBinding(j.Alias ?? joined.Name, joined.Name, BindingKind.Quote, joined.Columns);
-                quotes = new AsOfQuoteStore();
+                quotes = new AsOfQuoteStore(options.SharedKeys ?? new KeyTable());
                 quotesLeft = j.Left;
                 staleness = j.MaxStalenessNanos ?? long.MaxValue;
                 CheckOn(j, left, binding, "symbol");
@@ -113,7 +113,7 @@ internal static class CqlQueryFactory
                     throw new CqlException(j.Position, "a query has at most one table join", "put the reference columns in one table");
                 }
 
-                table = CqlTable.Load(declared, options.BaseDirectory);
+                table = CqlTable.Load(declared, options.BaseDirectory, options.SharedKeys);
                 tableLeft = j.Left;
                 binding = new CqlBinding(j.Alias ?? declared.Name, declared.Name, BindingKind.Table, declared.Columns);
                 CheckOn(j, left, binding, declared.Columns[table.KeyOrdinal].Name);

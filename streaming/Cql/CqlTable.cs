@@ -22,12 +22,13 @@ internal sealed class CqlTableRow(long[] longs, string?[] strings)
 internal sealed class CqlTable
 {
     private readonly Dictionary<string, CqlTableRow> _rows;
-    private readonly KeyTable _keys = new();
+    private readonly KeyTable _keys;
     private CqlTableRow?[] _byIndex = new CqlTableRow?[64];
     private bool[] _resolved = new bool[64];
 
-    private CqlTable(CreateTableStatement statement, int keyOrdinal, Dictionary<string, CqlTableRow> rows)
+    private CqlTable(CreateTableStatement statement, int keyOrdinal, Dictionary<string, CqlTableRow> rows, KeyTable? keys)
     {
+        _keys = keys ?? new KeyTable();
         Statement = statement;
         KeyOrdinal = keyOrdinal;
         _rows = rows;
@@ -66,7 +67,7 @@ internal sealed class CqlTable
 
     /// <summary>Loads a table from its inline VALUES or its CSV file (relative paths resolve against <paramref name="baseDirectory"/>).</summary>
     /// <exception cref="CqlException">Bad declaration, unreadable file, or a bad value (file:line and column in the problem).</exception>
-    public static CqlTable Load(CreateTableStatement table, string? baseDirectory)
+    public static CqlTable Load(CreateTableStatement table, string? baseDirectory, KeyTable? keys = null)
     {
         var keyName = table.Property("key") ?? "symbol";
         var keyOrdinal = table.Columns.IndexOf(table.Columns.FirstOrDefault(c => string.Equals(c.Name, keyName, StringComparison.OrdinalIgnoreCase))!);
@@ -169,7 +170,7 @@ internal sealed class CqlTable
             }
         }
 
-        return new CqlTable(table, keyOrdinal, rows);
+        return new CqlTable(table, keyOrdinal, rows, keys);
     }
 
     private static CqlTableRow NewRow(CreateTableStatement table) => new(new long[table.Columns.Length], new string?[table.Columns.Length]);
@@ -259,9 +260,9 @@ internal sealed class CqlTable
 }
 
 /// <summary>The latest quote per symbol, for as-of joins. Keeps the newest by event time; older arrivals do not replace it. Not thread-safe.</summary>
-internal sealed class AsOfQuoteStore
+internal sealed class AsOfQuoteStore(KeyTable keys)
 {
-    private readonly KeyTable _keys = new();
+    private readonly KeyTable _keys = keys;
     private Core.MarketData.QuoteTick[] _quotes = new Core.MarketData.QuoteTick[64];
     private bool[] _has = new bool[64];
 

@@ -38,7 +38,7 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
     private readonly bool _every;
     private readonly long _within;
     private readonly long _lateness;
-    private readonly KeyTable _keys = new();
+    private readonly KeyTable _keys;
 
     // Reorder buffer: a ring sorted by event time (ties in arrival order). In-order arrivals append in O(1); an
     // out-of-order one is inserted by shifting the few later events.
@@ -84,6 +84,7 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
         _within = pattern.WithinNanos;
         _lateness = pattern.AllowedLatenessNanos ?? options.AllowedLatenessNanos;
         MaxPending = pattern.MaxPending ?? options.DefaultMaxPending;
+        _keys = options.SharedKeys ?? new KeyTable();
         Grow(16);
     }
 

@@ -39,7 +39,7 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly int _nl;
     private readonly int _nd;
     private readonly int _nw;
-    private readonly KeyTable _keys = new();
+    private readonly KeyTable _keys;
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
     // Tumbling and hopping windows close through a timing wheel instead of the priority queue: their ends are multiples
@@ -75,14 +75,16 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
     private long _maxTime = long.MinValue;
     private long _watermark = long.MinValue;
 
-    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos)
-        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join)
+    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos, KeyTable keys)
+        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join, keys)
     {
     }
 
-    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join)
+    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join, KeyTable keys)
         : base(statement, stream, compiled.Columns, sink, join)
     {
+        // One global group keeps its own table: its only key is '' at index 0.
+        _keys = compiled.Plan.GroupByKey ? keys : new KeyTable();
         var plan = compiled.Plan;
         _where = plan.Where;
         _update = plan.Update;
