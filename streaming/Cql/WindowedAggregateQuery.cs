@@ -51,6 +51,7 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly long[] _bucketEnd = [];
     private readonly int _bucketMask;
     private int[] _closeNext = [];
+    private int[] _prev = [];
     private long _nextEnd = long.MaxValue;
 
     private readonly long[] _sl;
@@ -468,6 +469,12 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
         _end[slot] = end;
         _keyOf[slot] = key;
         _next[slot] = _head[key];
+        _prev[slot] = -1;
+        if (_head[key] >= 0)
+        {
+            _prev[_head[key]] = slot;
+        }
+
         _head[key] = slot;
         _open++;
         if (_wheel)
@@ -496,20 +503,22 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
 
     private void Free(int slot)
     {
+        // Doubly linked per key: the oldest window (the one closing) is at the far end of the list.
         var key = _keyOf[slot];
-        if (_head[key] == slot)
+        var next = _next[slot];
+        var prev = _prev[slot];
+        if (prev < 0)
         {
-            _head[key] = _next[slot];
+            _head[key] = next;
         }
         else
         {
-            var s = _head[key];
-            while (_next[s] != slot)
-            {
-                s = _next[s];
-            }
+            _next[prev] = next;
+        }
 
-            _next[s] = _next[slot];
+        if (next >= 0)
+        {
+            _prev[next] = prev;
         }
 
         _gen[slot]++;
@@ -600,6 +609,7 @@ internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
         Array.Resize(ref _next, capacity);
         Array.Resize(ref _gen, capacity);
         Array.Resize(ref _closeNext, capacity);
+        Array.Resize(ref _prev, capacity);
         for (var i = capacity - 1; i >= old; i--)
         {
             _next[i] = _free;
