@@ -273,23 +273,44 @@ internal static class PackBench
     /// <summary>Per query: rows and the sum of every non-DOUBLE, non-STRING column.</summary>
     private sealed class ChecksumSink : ICqlSink
     {
-        public Dictionary<string, (long Rows, long Sum)> Sums { get; } = new(StringComparer.Ordinal);
+        private readonly Dictionary<CqlRow, int> _index = new(ReferenceEqualityComparer.Instance);
+        private readonly List<(CqlRow Row, int[] Longs, long Rows, long Sum)> _queries = [];
+        private CqlRow? _last;
+        private int _lastIndex;
+
+        public Dictionary<string, (long Rows, long Sum)> Sums => _queries.ToDictionary(q => q.Row.Query, q => (q.Rows, q.Sum), StringComparer.Ordinal);
 
         public void OnRow(CqlRow row)
         {
-            long sum = 0;
-            for (var i = 0; i < row.Columns.Length; i++)
+            // Each query reuses one row instance and rows come in bursts per query: resolve the layout once per query.
+            if (!ReferenceEquals(row, _last))
             {
-                if (row.Columns[i].Type is not (CqlType.Double or CqlType.String))
+                if (!_index.TryGetValue(row, out _lastIndex))
                 {
-                    sum += row.GetInt64(i);
+                    _lastIndex = Register(row);
                 }
+
+                _last = row;
             }
 
-            ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Sums, row.Query, out _);
-            entry = (entry.Rows + 1, entry.Sum + sum);
+            var entry = _queries[_lastIndex];
+            long sum = 0;
+            foreach (var i in entry.Longs)
+            {
+                sum += row.GetInt64(i);
+            }
+
+            _queries[_lastIndex] = (entry.Row, entry.Longs, entry.Rows + 1, entry.Sum + sum);
         }
 
         public void OnLate(in CqlLateEvent late) => throw new InvalidOperationException("The benchmark's events are in time order.");
+
+        // Separate method: a lambda capturing 'row' in OnRow would allocate its closure on every call.
+        private int Register(CqlRow row)
+        {
+            _index.Add(row, _queries.Count);
+            _queries.Add((row, [.. Enumerable.Range(0, row.Columns.Length).Where(i => row.Columns[i].Type is not (CqlType.Double or CqlType.String))], 0, 0));
+            return _queries.Count - 1;
+        }
     }
 }
