@@ -196,4 +196,38 @@ public sealed class CqlQuoteJoinTests : IDisposable
             Assert.Equal(b.Sum / b.N, (double)row["avg_spread"], 9);
         }
     }
+
+    [SharedDataFact(IbmQuoteZip)]
+    public async Task The_trading_pack_over_ibm_2013_10_08_has_no_late_events_and_its_bars_and_trade_throughs_match_plain_loops()
+    {
+        var (trades, _, merged) = await IbmDayAsync();
+        var (engine, sink) = RunEvents(File.ReadAllText(PackPath), [.. merged]);
+
+        Assert.Empty(sink.Late);
+        Assert.All(engine.Queries, q => Assert.Equal(0, q.LateEvents));
+
+        // One bar per minute with trades; every trade in exactly one bar.
+        var bars = sink.Rows.Where(r => r.Query == "ohlcv_1m").ToList();
+        Assert.Equal(trades.Select(t => t.Time.FloorTo(Timestamp.NanosPerMinute)).Distinct().Count(), bars.Count);
+        Assert.Equal(trades.Count, bars.Sum(r => (long)r["trades"]));
+
+        // Trades printing outside the latest quote (at most 5 s old, bid > 0), counted by a plain loop over the merged day.
+        QuoteTick? last = null;
+        var expected = 0;
+        foreach (var e in merged)
+        {
+            if (e is QuoteTick q)
+            {
+                last = q;
+            }
+            else if (e is TradeTick t && last is { } quote && t.Time.UnixNanoseconds - quote.Time.UnixNanoseconds <= 5 * Timestamp.NanosPerSecond
+                     && quote.BidPrice.Raw > 0 && (t.Price > quote.AskPrice || t.Price < quote.BidPrice))
+            {
+                expected++;
+            }
+        }
+
+        Assert.True(expected > 0);
+        Assert.Equal(expected, sink.Rows.Count(r => r.Query == "trade_through"));
+    }
 }
