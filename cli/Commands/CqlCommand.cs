@@ -9,7 +9,7 @@ public static class CqlCommand
     /// <summary>Builds the command with its sub-commands.</summary>
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "A CQL file: CREATE STREAM and CREATE VIEW/QUERY statements separated by ';'." };
+        var file = new Argument<FileInfo>("FILE") { Description = "A CQL file: CREATE STREAM, CREATE TABLE and CREATE VIEW/QUERY statements separated by ';'." };
         var check = new Command("check", "Parse and compile every statement of a CQL file; print each statement's kind, or the first error with line:column and a hint (exit code 1).")
         {
             file,
@@ -29,7 +29,8 @@ public static class CqlCommand
             IReadOnlyList<string> lines;
             try
             {
-                lines = CqlEngine.Check(text);
+                // Tables FROM 'file.csv' resolve against the script's folder.
+                lines = CqlEngine.Check(text, new CqlOptions { BaseDirectory = path.DirectoryName });
             }
             catch (CqlException e)
             {

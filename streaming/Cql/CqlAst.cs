@@ -84,6 +84,9 @@ public sealed record CreateQueryStatement(CqlPosition Position, string Name, boo
 /// <param name="Emit">Emit mode (<see cref="CqlEmitMode.Final"/> unless written).</param>
 /// <param name="EmitWritten">True when an EMIT clause was written.</param>
 /// <param name="Into">Target topic of <c>INTO '...'</c>, or null.</param>
+/// <param name="FromAlias">The alias of the source (<c>FROM trades t</c>), or null.</param>
+/// <param name="Joins">As-of and table joins, in source order (default or empty when none).</param>
+/// <param name="Pattern">The pattern of a <c>FROM PATTERN (...)</c> query, or null.</param>
 public sealed record CqlSelect(
     ImmutableArray<CqlSelectItem> Items,
     string From,
@@ -94,7 +97,52 @@ public sealed record CqlSelect(
     CqlExpr? Having,
     CqlEmitMode Emit,
     bool EmitWritten,
-    string? Into);
+    string? Into,
+    string? FromAlias = null,
+    ImmutableArray<CqlJoin> Joins = default,
+    CqlPattern? Pattern = null)
+{
+    /// <summary>The joins, never default.</summary>
+    public ImmutableArray<CqlJoin> JoinList => Joins.IsDefault ? [] : Joins;
+}
+
+/// <summary>Kinds of join.</summary>
+public enum CqlJoinKind
+{
+    /// <summary><c>ASOF JOIN quotes</c>: each event with the latest quote of its symbol at or before its time.</summary>
+    AsOf,
+
+    /// <summary><c>JOIN table ON s.symbol = t.key</c>: each event with its reference-data row.</summary>
+    Table,
+}
+
+/// <summary>A join clause.</summary>
+/// <param name="Position">Where the join is written.</param>
+/// <param name="Kind">As-of (stream) or table.</param>
+/// <param name="Left">True for LEFT (keep unmatched events, the other side reads as 0/''/NaN and <c>matched(alias)</c> is false); false for inner (drop them, counted in <see cref="CqlQuery.Unmatched"/>).</param>
+/// <param name="Source">The joined stream or table.</param>
+/// <param name="SourcePosition">Where the source name is written.</param>
+/// <param name="Alias">The alias, or null.</param>
+/// <param name="MaxStalenessNanos">As-of joins: the oldest quote accepted (<c>WITHIN</c>), or null for any age.</param>
+/// <param name="On">The ON condition, or null.</param>
+public sealed record CqlJoin(CqlPosition Position, CqlJoinKind Kind, bool Left, string Source, CqlPosition SourcePosition, string? Alias, long? MaxStalenessNanos, CqlExpr? On);
+
+/// <summary>One step of a pattern: <c>[NOT] name = stream [(condition)]</c>.</summary>
+/// <param name="Position">Where the step is written.</param>
+/// <param name="Name">The step's name (used to refer to its event, e.g. <c>a.price</c>).</param>
+/// <param name="Stream">The stream the step reads.</param>
+/// <param name="Absent">True for <c>NOT</c>: the match completes when no such event arrives within the time bound.</param>
+/// <param name="Condition">The step's condition, or null for any event.</param>
+public sealed record CqlPatternStep(CqlPosition Position, string Name, string Stream, bool Absent, CqlExpr? Condition);
+
+/// <summary><c>PATTERN ([EVERY] a = s(...) -> b = s(...) [-> NOT c = s(...)]) WITHIN d [ALLOWED LATENESS d] [MAX PENDING n]</c>.</summary>
+/// <param name="Position">Where PATTERN is written.</param>
+/// <param name="Every">True: every first-step event starts a match; false: one pending match per key at a time.</param>
+/// <param name="Steps">The steps in order (an absent step may only be last).</param>
+/// <param name="WithinNanos">Time bound from the first event to the last (or to the end of the absence).</param>
+/// <param name="AllowedLatenessNanos">Allowed lateness, or null for the engine default.</param>
+/// <param name="MaxPending">Maximum pending partial matches per key, or null for the default (16).</param>
+public sealed record CqlPattern(CqlPosition Position, bool Every, ImmutableArray<CqlPatternStep> Steps, long WithinNanos, long? AllowedLatenessNanos, int? MaxPending);
 
 /// <summary>One projected item.</summary>
 /// <param name="Expr">The expression.</param>
@@ -112,6 +160,9 @@ public enum CqlWindowKind
 
     /// <summary>Per key: events closer than the gap belong to one session.</summary>
     Session,
+
+    /// <summary>Per key, on every event: the events of the last SIZE (event time in (t − size, t]).</summary>
+    Sliding,
 }
 
 /// <summary>A window clause; durations in nanoseconds.</summary>
@@ -134,7 +185,8 @@ public sealed record CqlLiteral(CqlPosition Position, object Value) : CqlExpr(Po
 /// <summary>A column reference (or a pseudo-column such as <c>window_start</c>).</summary>
 /// <param name="Position">Where it is written.</param>
 /// <param name="Name">Column name as written.</param>
-public sealed record CqlColumnRef(CqlPosition Position, string Name) : CqlExpr(Position);
+/// <param name="Qualifier">The source alias or pattern step before a dot (<c>q.bid</c>), or null.</param>
+public sealed record CqlColumnRef(CqlPosition Position, string Name, string? Qualifier = null) : CqlExpr(Position);
 
 /// <summary><c>*</c> in a select list or in <c>count(*)</c>.</summary>
 /// <param name="Position">Where it is written.</param>

@@ -6,11 +6,17 @@ using BigDataTrading.Core.MarketData;
 
 namespace BigDataTrading.Streaming.Cql;
 
-internal delegate bool TickPredicate(in TradeTick tick);
+internal delegate bool EventPredicate<T>(in T e);
 
-internal delegate void TickProjector(in TradeTick tick, long[] longs, string?[] strings);
+internal delegate void EventProjector<T>(in T e, long[] longs, string?[] strings);
 
-internal delegate void AggregateUpdater(in TradeTick tick, long[] l, double[] d, Int128[] w, int lb, int db, int wb);
+internal delegate void AggregateUpdater<T>(in T e, long[] l, double[] d, Int128[] w, int lb, int db, int wb);
+
+/// <summary>A pattern step's condition: the current event and the events captured by earlier steps (<c>captured[b + step]</c>).</summary>
+internal delegate bool PatternPredicate<T>(in T e, T[] captured, int b);
+
+/// <summary>A pattern match's projection from its captured events.</summary>
+internal delegate void PatternProjector<T>(T[] captured, int b, long[] longs, string?[] strings);
 
 internal delegate bool GroupProjector(long[] l, double[] d, Int128[] w, int lb, int db, int wb, string key, long windowStart, long windowEnd, long[] longs, string?[] strings);
 
@@ -31,13 +37,13 @@ internal enum AggregateKind
 internal sealed record AggregateSlot(AggregateKind Kind, CqlType ArgType, int L, int D, int W);
 
 /// <summary>The plan of a windowed aggregate: the compiled delegates and the slot layout.</summary>
-internal sealed record AggregatePlan(
+internal sealed record AggregatePlan<T>(
     CqlWindow Window,
     long AllowedLatenessNanos,
     CqlEmitMode Emit,
     bool GroupByKey,
-    TickPredicate? Where,
-    AggregateUpdater Update,
+    EventPredicate<T>? Where,
+    AggregateUpdater<T> Update,
     GroupProjector Project,
     ImmutableArray<AggregateSlot> Aggregates,
     long[] InitialLongs,
@@ -61,30 +67,41 @@ internal static class CqlCompiler
 
     private static readonly string[] s_aggregateNames = ["count", "sum", "avg", "min", "max", "first", "last", "vwap", "stddev"];
 
-    /// <summary>The fields of <see cref="TradeTick"/> a stream may declare, with their CQL types.</summary>
-    internal static readonly ImmutableDictionary<string, CqlType> TradeColumns = new Dictionary<string, CqlType>(StringComparer.OrdinalIgnoreCase)
+    /// <summary>
+    /// The kind of a stream: <c>WITH (type='quotes'|'trades')</c>, or inferred from its columns (a stream declaring bid,
+    /// ask, bid_size or ask_size is a quote stream).
+    /// </summary>
+    internal static CqlStreamKind KindOf(CreateStreamStatement stream)
     {
-        ["symbol"] = CqlType.String,
-        ["time"] = CqlType.Timestamp,
-        ["price"] = CqlType.Price,
-        ["size"] = CqlType.BigInt,
-        ["sequence"] = CqlType.BigInt,
-        ["exchange"] = CqlType.Char,
-    }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+        if (stream.Properties.FirstOrDefault(p => p.Name == "type") is { } type)
+        {
+            return type.Value.ToLowerInvariant() switch
+            {
+                "trades" or "trade" => CqlStreamKind.Trades,
+                "quotes" or "quote" => CqlStreamKind.Quotes,
+                _ => throw new CqlException(type.Position, $"unknown stream type '{type.Value}'", "type='trades' or type='quotes'" + CqlParser.Suggest(type.Value, ["trades", "quotes"])),
+            };
+        }
+
+        return stream.Columns.Any(c => StreamColumns.Quote.ContainsKey(c.Name) && !StreamColumns.Trade.ContainsKey(c.Name)) ? CqlStreamKind.Quotes : CqlStreamKind.Trades;
+    }
 
     internal static void ValidateStream(CreateStreamStatement stream)
     {
+        var kind = KindOf(stream);
+        var fields = StreamColumns.Of(kind);
+        var what = kind == CqlStreamKind.Quotes ? "quote" : "trade";
         foreach (var column in stream.Columns)
         {
-            if (!TradeColumns.TryGetValue(column.Name, out var type))
+            if (!fields.TryGetValue(column.Name, out var type))
             {
-                throw new CqlException(column.Position, $"column '{column.Name}' is not a field of the trade stream",
-                    "trade streams have symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR" + CqlParser.Suggest(column.Name, TradeColumns.Keys));
+                throw new CqlException(column.Position, $"column '{column.Name}' is not a field of the {what} stream",
+                    StreamColumns.Describe(kind) + CqlParser.Suggest(column.Name, fields.Keys));
             }
 
             if (type != column.Type)
             {
-                throw new CqlException(column.Position, $"column '{column.Name}' is {Name(column.Type)} here but {Name(type)} in trade events", $"declare it as {column.Name} {Name(type)}");
+                throw new CqlException(column.Position, $"column '{column.Name}' is {Name(column.Type)} here but {Name(type)} in {what} events", $"declare it as {column.Name} {Name(type)}");
             }
         }
 
@@ -92,21 +109,21 @@ internal static class CqlCompiler
         {
             switch (property.Name)
             {
-                case "topic" or "format" or "partitions":
+                case "topic" or "format" or "partitions" or "type":
                     break;
                 case "key" when !string.Equals(property.Value, "symbol", StringComparison.OrdinalIgnoreCase):
-                    throw new CqlException(property.Position, $"key '{property.Value}' is not supported", "trade streams are keyed by symbol: key='symbol'");
+                    throw new CqlException(property.Position, $"key '{property.Value}' is not supported", $"{what} streams are keyed by symbol: key='symbol'");
                 case "timestamp" when !string.Equals(property.Value, "time", StringComparison.OrdinalIgnoreCase):
-                    throw new CqlException(property.Position, $"timestamp '{property.Value}' is not supported", "event time of trade streams is the time column: timestamp='time'");
+                    throw new CqlException(property.Position, $"timestamp '{property.Value}' is not supported", $"event time of {what} streams is the time column: timestamp='time'");
                 case "key" or "timestamp":
                     if (!stream.Columns.Any(c => string.Equals(c.Name, property.Value, StringComparison.OrdinalIgnoreCase)))
                     {
-                        throw new CqlException(property.Position, $"{property.Name} column '{property.Value}' is not declared", $"add {property.Value} {Name(TradeColumns[property.Value])} to the column list");
+                        throw new CqlException(property.Position, $"{property.Name} column '{property.Value}' is not declared", $"add {property.Value} {Name(fields[property.Value])} to the column list");
                     }
 
                     break;
                 default:
-                    throw new CqlException(property.Position, $"unknown property '{property.Name}'", "streams accept topic, key, timestamp, format and partitions" + CqlParser.Suggest(property.Name, ["topic", "key", "timestamp", "format", "partitions"]));
+                    throw new CqlException(property.Position, $"unknown property '{property.Name}'", "streams accept topic, key, timestamp, type, format and partitions" + CqlParser.Suggest(property.Name, ["topic", "key", "timestamp", "type", "format", "partitions"]));
             }
         }
     }
@@ -125,7 +142,7 @@ internal static class CqlCompiler
     internal static bool IsAggregateQuery(CqlSelect select) =>
         select.Window is not null || select.GroupBy.Length > 0 || select.Items.Any(i => ContainsAggregate(i.Expr));
 
-    internal static (TickPredicate? Where, TickProjector Project, ImmutableArray<CqlColumn> Columns) CompileStateless(CqlSelect select, CreateStreamStatement stream)
+    internal static (EventPredicate<T>? Where, EventProjector<T> Project, ImmutableArray<CqlColumn> Columns) CompileStateless<T>(CqlSelect select, CqlFrame frame)
     {
         if (select.Having is not null)
         {
@@ -137,8 +154,8 @@ internal static class CqlCompiler
             throw new CqlException(select.FromPosition, "EMIT FINAL needs a WINDOW", "a query without a window emits every matching event (EMIT CHANGES)");
         }
 
-        var scope = new Scope(stream, grouped: false);
-        var where = CompileWhere(select, scope);
+        var scope = new Scope(frame, grouped: false);
+        var where = CompileWhere<T>(select, scope);
         var longs = Expression.Parameter(typeof(long[]), "longs");
         var strings = Expression.Parameter(typeof(string?[]), "strings");
         var columns = ImmutableArray.CreateBuilder<CqlColumn>();
@@ -147,11 +164,20 @@ internal static class CqlCompiler
         {
             if (item.Expr is CqlStar)
             {
-                foreach (var column in stream.Columns)
+                foreach (var binding in frame.Bindings)
                 {
-                    var typed = scope.Compile(new CqlColumnRef(item.Expr.Position, column.Name));
-                    body.Add(Store(typed, columns.Count, longs, strings));
-                    columns.Add(new CqlColumn(column.Name, typed.Type));
+                    foreach (var column in binding.Columns)
+                    {
+                        // A joined side's key repeats the stream's: SELECT * keeps it once.
+                        if (binding != frame.Bindings[0] && columns.Any(c => string.Equals(c.Name, column.Name, StringComparison.OrdinalIgnoreCase)))
+                        {
+                            continue;
+                        }
+
+                        var typed = scope.Compile(new CqlColumnRef(item.Expr.Position, column.Name, binding.Name));
+                        body.Add(Store(typed, columns.Count, longs, strings));
+                        columns.Add(new CqlColumn(column.Name, typed.Type));
+                    }
                 }
 
                 continue;
@@ -159,16 +185,16 @@ internal static class CqlCompiler
 
             var value = scope.Compile(item.Expr);
             body.Add(Store(value, columns.Count, longs, strings));
-            columns.Add(new CqlColumn(item.Alias ?? Text(item.Expr), value.Type));
+            columns.Add(new CqlColumn(item.Alias ?? DefaultName(item.Expr), value.Type));
         }
 
         CheckUniqueNames(select, columns);
         body.Add(Expression.Empty());
-        var project = Expression.Lambda<TickProjector>(Expression.Block(body), scope.Tick, longs, strings).Compile();
+        var project = Expression.Lambda<EventProjector<T>>(Expression.Block(body), scope.Tick, longs, strings).Compile();
         return (where, project, columns.ToImmutable());
     }
 
-    internal static (AggregatePlan Plan, ImmutableArray<CqlColumn> Columns) CompileAggregate(CqlSelect select, CreateStreamStatement stream, long defaultLatenessNanos)
+    internal static (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) CompileAggregate<T>(CqlSelect select, CqlFrame frame, long defaultLatenessNanos)
     {
         if (select.Window is null)
         {
@@ -179,14 +205,15 @@ internal static class CqlCompiler
         var groupByKey = false;
         foreach (var g in select.GroupBy)
         {
-            if (g is not CqlColumnRef column || !string.Equals(column.Name, "symbol", StringComparison.OrdinalIgnoreCase))
+            if (g is not CqlColumnRef column || !string.Equals(column.Name, "symbol", StringComparison.OrdinalIgnoreCase)
+                || (column.Qualifier is { } q && !string.Equals(q, frame.Bindings[0].Name, StringComparison.OrdinalIgnoreCase)))
             {
                 throw new CqlException(g.Position, $"cannot GROUP BY {Text(g)}", "group by the stream's key column: GROUP BY symbol (other keys are not supported yet)");
             }
 
-            if (!stream.Columns.Any(c => string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase)))
+            if (!frame.Bindings[0].Columns.Any(c => string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase)))
             {
-                throw new CqlException(g.Position, $"stream '{stream.Name}' does not declare the column symbol", "add symbol STRING to CREATE STREAM");
+                throw new CqlException(g.Position, $"stream '{frame.Bindings[0].Source}' does not declare the column symbol", "add symbol STRING to CREATE STREAM");
             }
 
             if (groupByKey)
@@ -197,9 +224,9 @@ internal static class CqlCompiler
             groupByKey = true;
         }
 
-        var tickScope = new Scope(stream, grouped: false);
-        var where = CompileWhere(select, tickScope);
-        var group = new Scope(stream, grouped: true) { Tick = tickScope.Tick, GroupByKey = groupByKey };
+        var tickScope = new Scope(frame, grouped: false);
+        var where = CompileWhere<T>(select, tickScope);
+        var group = new Scope(frame, grouped: true) { Tick = tickScope.Tick, GroupByKey = groupByKey };
         var longs = Expression.Parameter(typeof(long[]), "longs");
         var strings = Expression.Parameter(typeof(string?[]), "strings");
         var columns = ImmutableArray.CreateBuilder<CqlColumn>();
@@ -213,7 +240,7 @@ internal static class CqlCompiler
 
             var value = group.Compile(item.Expr);
             stores.Add(Store(value, columns.Count, longs, strings));
-            columns.Add(new CqlColumn(item.Alias ?? Text(item.Expr), value.Type));
+            columns.Add(new CqlColumn(item.Alias ?? DefaultName(item.Expr), value.Type));
         }
 
         CheckUniqueNames(select, columns);
@@ -239,7 +266,7 @@ internal static class CqlCompiler
         projectBody.Add(Expression.Label(ret, Expression.Constant(true)));
         var project = Expression.Lambda<GroupProjector>(Expression.Block(projectBody), group.L, group.D, group.W, group.Lb, group.Db, group.Wb, group.Key, group.WindowStart, group.WindowEnd, longs, strings).Compile();
 
-        var update = BuildUpdate(group);
+        var update = BuildUpdate<T>(group);
         var initialLongs = new long[group.LongCount];
         var initialDoubles = new double[group.DoubleCount];
         initialLongs[MinTimeOffset] = long.MaxValue;
@@ -265,7 +292,7 @@ internal static class CqlCompiler
             }
         }
 
-        var plan = new AggregatePlan(
+        var plan = new AggregatePlan<T>(
             select.Window,
             select.Window.AllowedLatenessNanos ?? defaultLatenessNanos,
             select.Emit,
@@ -280,7 +307,73 @@ internal static class CqlCompiler
         return (plan, columns.ToImmutable());
     }
 
-    private static TickPredicate? CompileWhere(CqlSelect select, Scope scope)
+    /// <summary>The output name of an unaliased item: a column's name (without its qualifier), else the expression's text.</summary>
+    private static string DefaultName(CqlExpr e) => e is CqlColumnRef c ? c.Name.ToLowerInvariant() : Text(e);
+
+    internal static (PatternPredicate<T>?[] Conditions, PatternProjector<T> Project, ImmutableArray<CqlColumn> Columns) CompilePattern<T>(CqlSelect select, CreateStreamStatement stream, CqlPattern pattern)
+    {
+        var kind = KindOf(stream) == CqlStreamKind.Quotes ? BindingKind.Quote : BindingKind.Trade;
+        var all = pattern.Steps.Select((step, i) => new CqlBinding(step.Name, stream.Name, kind, stream.Columns, i)).ToImmutableArray();
+        var captured = Expression.Parameter(typeof(T[]), "captured");
+        var b = Expression.Parameter(typeof(int), "b");
+        var conditions = new PatternPredicate<T>?[pattern.Steps.Length];
+        for (var i = 0; i < pattern.Steps.Length; i++)
+        {
+            if (pattern.Steps[i].Condition is not { } condition)
+            {
+                continue;
+            }
+
+            var scope = new Scope(new CqlFrame { EventType = typeof(T), Bindings = all, Pattern = true, CurrentStep = i }, grouped: false) { Captured = captured, B = b };
+            var typed = scope.Compile(condition);
+            if (typed.Type != CqlType.Boolean)
+            {
+                throw new CqlException(condition.Position, $"the condition of step '{pattern.Steps[i].Name}' must be a condition, not {Name(typed.Type)}", "compare something, e.g. b = trades(price > a.price)");
+            }
+
+            conditions[i] = Expression.Lambda<PatternPredicate<T>>(typed.Expr, scope.Tick, captured, b).Compile();
+        }
+
+        var absent = pattern.Steps[^1].Absent ? pattern.Steps[^1] : null;
+        var positives = absent is null ? all : all.RemoveAt(all.Length - 1);
+        var select0 = new Scope(new CqlFrame { EventType = typeof(T), Bindings = positives, Pattern = true }, grouped: false) { Captured = captured, B = b };
+        var longs = Expression.Parameter(typeof(long[]), "longs");
+        var strings = Expression.Parameter(typeof(string?[]), "strings");
+        var columns = ImmutableArray.CreateBuilder<CqlColumn>();
+        var body = new List<Expression>();
+        foreach (var item in select.Items)
+        {
+            if (item.Expr is CqlStar star)
+            {
+                throw new CqlException(star.Position, "SELECT * is not allowed in a pattern query", "name the steps' columns, e.g. SELECT a.symbol, a.price AS entry, b.price AS exit");
+            }
+
+            if (absent is not null && FindColumn(item.Expr, r => string.Equals(r.Qualifier, absent.Name, StringComparison.OrdinalIgnoreCase)) is { } bad)
+            {
+                throw new CqlException(bad.Position, $"step '{absent.Name}' is NOT: a match has no such event to select from", "select columns of the other steps");
+            }
+
+            var value = select0.Compile(item.Expr);
+            body.Add(Store(value, columns.Count, longs, strings));
+            columns.Add(new CqlColumn(item.Alias ?? DefaultName(item.Expr), value.Type));
+        }
+
+        CheckUniqueNames(select, columns);
+        body.Add(Expression.Empty());
+        var project = Expression.Lambda<PatternProjector<T>>(Expression.Block(body), captured, b, longs, strings).Compile();
+        return (conditions, project, columns.ToImmutable());
+    }
+
+    private static CqlColumnRef? FindColumn(CqlExpr e, Func<CqlColumnRef, bool> match) => e switch
+    {
+        CqlColumnRef r when match(r) => r,
+        CqlCall c => c.Arguments.Select(a => FindColumn(a, match)).FirstOrDefault(x => x is not null),
+        CqlBinary x => FindColumn(x.Left, match) ?? FindColumn(x.Right, match),
+        CqlUnary u => FindColumn(u.Operand, match),
+        _ => null,
+    };
+
+    private static EventPredicate<T>? CompileWhere<T>(CqlSelect select, Scope scope)
     {
         if (select.Where is null)
         {
@@ -293,11 +386,11 @@ internal static class CqlCompiler
             throw new CqlException(select.Where.Position, $"WHERE must be a condition, not {Name(where.Type)}", "compare something, e.g. WHERE size >= 100");
         }
 
-        return Expression.Lambda<TickPredicate>(where.Expr, scope.Tick).Compile();
+        return Expression.Lambda<EventPredicate<T>>(where.Expr, scope.Tick).Compile();
     }
 
     /// <summary>Builds the per-event update of one window slot from the aggregates' argument expressions.</summary>
-    private static AggregateUpdater BuildUpdate(Scope g)
+    private static AggregateUpdater<T> BuildUpdate<T>(Scope g)
     {
         var body = new List<Expression>();
         var n = Expression.Variable(typeof(long), "n");
@@ -309,7 +402,7 @@ internal static class CqlCompiler
         Expression WAt(int offset) => Expression.ArrayAccess(g.W, Expression.Add(g.Wb, Expression.Constant(offset)));
 
         body.Add(Expression.Assign(n, Expression.PreIncrementAssign(LAt(CountOffset))));
-        body.Add(Expression.Assign(time, Expression.Property(Expression.Property(g.Tick, nameof(TradeTick.Time)), "UnixNanoseconds")));
+        body.Add(Expression.Assign(time, new Scope(g.Frame, grouped: false) { Tick = g.Tick }.Compile(new CqlColumnRef(default, "time", g.Frame.Bindings[0].Name)).Expr));
         body.Add(Expression.Assign(isFirst, Expression.LessThan(time, LAt(MinTimeOffset))));
         body.Add(Expression.IfThen(isFirst, Expression.Assign(LAt(MinTimeOffset), time)));
 
@@ -364,7 +457,7 @@ internal static class CqlCompiler
         }
 
         body.Add(Expression.Empty());
-        return Expression.Lambda<AggregateUpdater>(Expression.Block([n, time, isFirst, isLast], body), g.Tick, g.L, g.D, g.W, g.Lb, g.Db, g.Wb).Compile();
+        return Expression.Lambda<AggregateUpdater<T>>(Expression.Block([n, time, isFirst, isLast], body), g.Tick, g.L, g.D, g.W, g.Lb, g.Db, g.Wb).Compile();
     }
 
     private static BinaryExpression Store(Typed value, int ordinal, ParameterExpression longs, ParameterExpression strings)
@@ -411,7 +504,7 @@ internal static class CqlCompiler
         CqlLiteral { Value: string s } => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'",
         CqlLiteral { Value: bool b } => b ? "TRUE" : "FALSE",
         CqlLiteral l => Convert.ToString(l.Value, CultureInfo.InvariantCulture)!,
-        CqlColumnRef c => c.Name.ToLowerInvariant(),
+        CqlColumnRef c => (c.Qualifier is null ? string.Empty : c.Qualifier.ToLowerInvariant() + ".") + c.Name.ToLowerInvariant(),
         CqlStar => "*",
         CqlCall c => c.Name + "(" + string.Join(", ", c.Arguments.Select(Text)) + ")",
         CqlUnary { Op: CqlUnaryOp.Not } u => "NOT " + Text(u.Operand),
@@ -476,17 +569,24 @@ internal static class CqlCompiler
 
     private sealed class Scope
     {
-        private readonly CreateStreamStatement _stream;
         private readonly bool _grouped;
         private readonly Dictionary<string, int> _aggregateIndex = new(StringComparer.Ordinal);
 
-        public Scope(CreateStreamStatement stream, bool grouped)
+        public Scope(CqlFrame frame, bool grouped)
         {
-            _stream = stream;
+            Frame = frame;
             _grouped = grouped;
+            Tick = Expression.Parameter(frame.EventType.MakeByRefType(), "e");
         }
 
-        public ParameterExpression Tick { get; init; } = Expression.Parameter(typeof(TradeTick).MakeByRefType(), "tick");
+        public CqlFrame Frame { get; }
+
+        public ParameterExpression Tick { get; init; }
+
+        /// <summary>Pattern frames: the captured events and the match's base index.</summary>
+        public ParameterExpression Captured { get; init; } = Expression.Parameter(typeof(object[]), "captured");
+
+        public ParameterExpression B { get; init; } = Expression.Parameter(typeof(int), "b");
 
         public bool GroupByKey { get; init; }
 
@@ -534,17 +634,18 @@ internal static class CqlCompiler
         {
             if (_grouped)
             {
-                if (string.Equals(c.Name, "window_start", StringComparison.OrdinalIgnoreCase))
+                if (c.Qualifier is null && string.Equals(c.Name, "window_start", StringComparison.OrdinalIgnoreCase))
                 {
                     return new(WindowStart, CqlType.Timestamp);
                 }
 
-                if (string.Equals(c.Name, "window_end", StringComparison.OrdinalIgnoreCase))
+                if (c.Qualifier is null && string.Equals(c.Name, "window_end", StringComparison.OrdinalIgnoreCase))
                 {
                     return new(WindowEnd, CqlType.Timestamp);
                 }
 
-                if (GroupByKey && string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase))
+                if (GroupByKey && string.Equals(c.Name, "symbol", StringComparison.OrdinalIgnoreCase)
+                    && (c.Qualifier is null || string.Equals(c.Qualifier, Frame.Bindings[0].Name, StringComparison.OrdinalIgnoreCase)))
                 {
                     return new(Key, CqlType.String);
                 }
@@ -555,29 +656,72 @@ internal static class CqlCompiler
                         : "add GROUP BY symbol");
             }
 
-            var declared = _stream.Columns.FirstOrDefault(d => string.Equals(d.Name, c.Name, StringComparison.OrdinalIgnoreCase));
-            if (declared is null)
+            var (binding, declared) = Frame.Resolve(c);
+            var access = Frame.Access(binding, Tick, Captured, B);
+            var name = declared.Name.ToLowerInvariant();
+            Expression value = binding.Kind switch
             {
-                var hint = c.Name.StartsWith("window_", StringComparison.OrdinalIgnoreCase)
-                    ? $"{c.Name} exists only in the SELECT and HAVING of a windowed query"
-                    : $"stream '{_stream.Name}' has columns {string.Join(", ", _stream.Columns.Select(d => d.Name))}" + CqlParser.Suggest(c.Name, _stream.Columns.Select(d => d.Name));
-                throw new CqlException(c.Position, $"unknown column '{c.Name}'", hint);
+                BindingKind.Table => Expression.Call(typeof(CqlFunctions), declared.Type == CqlType.String ? nameof(CqlFunctions.TableString) : nameof(CqlFunctions.TableLong), null, access, Expression.Constant(binding.Columns.IndexOf(declared))),
+                BindingKind.Quote => name switch
+                {
+                    "symbol" => Expression.Property(Expression.Property(access, nameof(QuoteTick.Symbol)), nameof(Symbol.Value)),
+                    "time" => Expression.Property(Expression.Property(access, nameof(QuoteTick.Time)), "UnixNanoseconds"),
+                    "bid" => Expression.Property(Expression.Property(access, nameof(QuoteTick.BidPrice)), nameof(Price.Raw)),
+                    "ask" => Expression.Property(Expression.Property(access, nameof(QuoteTick.AskPrice)), nameof(Price.Raw)),
+                    "bid_size" => Expression.Property(access, nameof(QuoteTick.BidSize)),
+                    "ask_size" => Expression.Property(access, nameof(QuoteTick.AskSize)),
+                    _ => Expression.Property(access, nameof(QuoteTick.Sequence)),
+                },
+                _ => name switch
+                {
+                    "symbol" => Expression.Property(Expression.Property(access, nameof(TradeTick.Symbol)), nameof(Symbol.Value)),
+                    "time" => Expression.Property(Expression.Property(access, nameof(TradeTick.Time)), "UnixNanoseconds"),
+                    "price" => Expression.Property(Expression.Property(access, nameof(TradeTick.Price)), nameof(Price.Raw)),
+                    "size" => Expression.Property(access, nameof(TradeTick.Size)),
+                    "sequence" => Expression.Property(access, nameof(TradeTick.Sequence)),
+                    _ => Expression.Convert(Expression.Property(access, nameof(TradeTick.Exchange)), typeof(long)),
+                },
+            };
+            if (binding.Kind == BindingKind.Table && declared.Type == CqlType.Double)
+            {
+                value = Expression.Call(typeof(BitConverter), nameof(BitConverter.Int64BitsToDouble), null, value);
             }
 
-            Expression value = declared.Name.ToLowerInvariant() switch
-            {
-                "symbol" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Symbol)), nameof(Symbol.Value)),
-                "time" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Time)), "UnixNanoseconds"),
-                "price" => Expression.Property(Expression.Property(Tick, nameof(TradeTick.Price)), nameof(Price.Raw)),
-                "size" => Expression.Property(Tick, nameof(TradeTick.Size)),
-                "sequence" => Expression.Property(Tick, nameof(TradeTick.Sequence)),
-                _ => Expression.Convert(Expression.Property(Tick, nameof(TradeTick.Exchange)), typeof(long)),
-            };
             return new(value, declared.Type);
+        }
+
+        /// <summary><c>matched(alias)</c>: whether a LEFT join found its quote or row.</summary>
+        private Typed Matched(CqlCall c)
+        {
+            if (_grouped)
+            {
+                throw new CqlException(c.Position, "matched() is not allowed here", "use it in WHERE or in the SELECT of a query without aggregates, or inside an aggregate: count_if is not supported, so filter with WHERE matched(q)");
+            }
+
+            if (c.Arguments.Length != 1 || c.Arguments[0] is not CqlColumnRef { Qualifier: null } r)
+            {
+                throw new CqlException(c.Position, "matched() takes the alias of a joined stream or table", "write matched(q)");
+            }
+
+            var binding = Frame.Bindings.FirstOrDefault(b => string.Equals(b.Name, r.Name, StringComparison.OrdinalIgnoreCase) && b.Kind != BindingKind.Trade && b != Frame.Bindings[0]);
+            if (binding is null || !Frame.Joined)
+            {
+                throw new CqlException(r.Position, $"'{r.Name}' is not a joined stream or table", "pass the alias of the ASOF JOIN or JOIN" + CqlParser.Suggest(r.Name, Frame.Bindings.Skip(1).Select(b => b.Name)));
+            }
+
+            Expression e = binding.Kind == BindingKind.Table
+                ? Expression.NotEqual(Expression.Field(Tick, "Row"), Expression.Constant(null, typeof(CqlTableRow)))
+                : Expression.Field(Tick, "HasQuote");
+            return new(e, CqlType.Boolean);
         }
 
         private Typed Call(CqlCall c)
         {
+            if (c.Name == "matched")
+            {
+                return Matched(c);
+            }
+
             var kind = c.Name switch
             {
                 "count" => AggregateKind.Count,
@@ -621,7 +765,7 @@ internal static class CqlCompiler
         private int Register(CqlCall c, AggregateKind kind)
         {
             // Arguments are per-event expressions: compile them in the tick scope sharing this scope's tick parameter.
-            var tick = new Scope(_stream, grouped: false) { Tick = Tick };
+            var tick = new Scope(Frame, grouped: false) { Tick = Tick };
             Typed? arg0 = c.Arguments[0] is CqlStar ? null : tick.Compile(c.Arguments[0]);
             Typed? arg1 = c.Arguments.Length > 1 ? tick.Compile(c.Arguments[1]) : null;
             var type = arg0?.Type ?? CqlType.BigInt;

@@ -29,4 +29,10 @@ internal static class CqlFunctions
     public static bool StringEquals(string? a, string? b) => string.Equals(a, b, StringComparison.Ordinal);
 
     public static int CompareOrdinal(string? a, string? b) => string.CompareOrdinal(a, b);
+
+    /// <summary>A non-string table value; 0 when a LEFT join found no row.</summary>
+    public static long TableLong(CqlTableRow? row, int ordinal) => row is null ? 0 : row.Longs[ordinal];
+
+    /// <summary>A string table value; empty when a LEFT join found no row.</summary>
+    public static string TableString(CqlTableRow? row, int ordinal) => row?.Strings[ordinal] ?? string.Empty;
 }

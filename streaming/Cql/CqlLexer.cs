@@ -172,7 +172,7 @@ internal static class CqlLexer
             }
 
             var two = i + 1 < text.Length ? text.Substring(i, 2) : null;
-            if (two is "<=" or ">=" or "<>" or "!=" or "==")
+            if (two is "<=" or ">=" or "<>" or "!=" or "==" or "->")
             {
                 tokens.Add(new Token(TokenKind.Symbol, two, Pos(i)));
                 i += 2;

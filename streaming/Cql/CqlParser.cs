@@ -56,6 +56,11 @@ public static class CqlParser
             return ParseCreateStream(p, start);
         }
 
+        if (p.Accept("TABLE"))
+        {
+            return ParseCreateTable(p, start);
+        }
+
         p.Accept("CONTINUOUS");
         bool isView;
         if (p.Accept("VIEW"))
@@ -68,8 +73,8 @@ public static class CqlParser
         }
         else
         {
-            throw p.Error($"expected STREAM, VIEW or QUERY after CREATE, found {p.Current.Describe()}",
-                "write CREATE STREAM name (...), CREATE [CONTINUOUS] VIEW name AS SELECT ... or CREATE QUERY name AS SELECT ..." + p.KeywordSuggestion(["STREAM", "VIEW", "QUERY", "CONTINUOUS"]));
+            throw p.Error($"expected STREAM, TABLE, VIEW or QUERY after CREATE, found {p.Current.Describe()}",
+                "write CREATE STREAM name (...), CREATE TABLE name (...) FROM 'file.csv', CREATE [CONTINUOUS] VIEW name AS SELECT ... or CREATE QUERY name AS SELECT ..." + p.KeywordSuggestion(["STREAM", "TABLE", "VIEW", "QUERY", "CONTINUOUS"]));
         }
 
         var name = p.Identifier("a name for the " + (isView ? "view" : "query"));
@@ -82,6 +87,64 @@ public static class CqlParser
     {
         var name = p.Identifier("a stream name");
         p.Expect("(", "list the columns: CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT)");
+        var columns = ParseColumns(p);
+        var properties = ParseProperties(p);
+        return new CreateStreamStatement(start, name, columns, properties);
+    }
+
+    private static CreateTableStatement ParseCreateTable(State p, CqlPosition start)
+    {
+        var name = p.Identifier("a table name");
+        p.Expect("(", "list the columns: CREATE TABLE instruments (symbol STRING, lot_size BIGINT, sector STRING) FROM 'instruments.csv'");
+        var columns = ParseColumns(p);
+        var properties = ParseProperties(p);
+        var rows = ImmutableArray.CreateBuilder<ImmutableArray<CqlLiteral>>();
+        string? file = null;
+        var filePosition = p.Current.Position;
+        if (p.Accept("FROM"))
+        {
+            filePosition = p.Current.Position;
+            if (p.Current.Kind != TokenKind.String)
+            {
+                throw p.Error($"expected a 'quoted' file name after FROM, found {p.Current.Describe()}", "write FROM 'instruments.csv' (a CSV file whose first line names the columns)");
+            }
+
+            file = p.Advance().Text;
+        }
+        else if (p.Accept("VALUES"))
+        {
+            do
+            {
+                p.Expect("(", "write VALUES ('SPY', 100, 'ETF'), ('IBM', 100, 'Technology')");
+                var values = ImmutableArray.CreateBuilder<CqlLiteral>();
+                do
+                {
+                    var at = p.Current.Position;
+                    var value = ParseUnary(p);
+                    values.Add(value switch
+                    {
+                        CqlLiteral l => l,
+                        CqlUnary { Op: CqlUnaryOp.Negate, Operand: CqlLiteral { Value: long n } } => new CqlLiteral(at, -n),
+                        CqlUnary { Op: CqlUnaryOp.Negate, Operand: CqlLiteral { Value: decimal d } } => new CqlLiteral(at, -d),
+                        _ => throw new CqlException(at, "a table value must be a literal", "write a number, a 'string', TRUE or FALSE"),
+                    });
+                }
+                while (p.Accept(","));
+                p.Expect(")", "close the row with ')'");
+                rows.Add(values.ToImmutable());
+            }
+            while (p.Accept(","));
+        }
+        else
+        {
+            throw p.Error($"expected FROM 'file.csv' or VALUES after the table's columns, found {p.Current.Describe()}", "a table is loaded from a CSV file (FROM 'instruments.csv') or written inline (VALUES ('SPY', 100), ...)" + p.KeywordSuggestion(["FROM", "VALUES"]));
+        }
+
+        return new CreateTableStatement(start, name, columns, properties, file, filePosition, rows.ToImmutable());
+    }
+
+    private static ImmutableArray<CqlColumnDefinition> ParseColumns(State p)
+    {
         var columns = ImmutableArray.CreateBuilder<CqlColumnDefinition>();
         do
         {
@@ -110,7 +173,11 @@ public static class CqlParser
         }
         while (p.Accept(","));
         p.Expect(")", "close the column list with ')' (columns are separated by ',')");
+        return columns.ToImmutable();
+    }
 
+    private static ImmutableArray<CqlProperty> ParseProperties(State p)
+    {
         var properties = ImmutableArray.CreateBuilder<CqlProperty>();
         if (p.Accept("WITH"))
         {
@@ -131,7 +198,7 @@ public static class CqlParser
             p.Expect(")", "close the property list with ')'");
         }
 
-        return new CreateStreamStatement(start, name, columns.ToImmutable(), properties.ToImmutable());
+        return properties.ToImmutable();
     }
 
     private static CqlSelect ParseSelect(State p)
@@ -178,7 +245,70 @@ public static class CqlParser
 
         p.Advance();
         var fromPosition = p.Current.Position;
-        var from = p.Identifier("the source stream name");
+        CqlPattern? pattern = null;
+        string from;
+        string? fromAlias = null;
+        var joins = ImmutableArray.CreateBuilder<CqlJoin>();
+        if (p.Current.Is("PATTERN"))
+        {
+            pattern = ParsePattern(p);
+            from = pattern.Steps[0].Stream;
+            fromPosition = pattern.Steps[0].Position;
+        }
+        else
+        {
+            from = p.Identifier("the source stream name");
+            fromAlias = ParseAlias(p);
+            while (true)
+            {
+                var at = p.Current.Position;
+                var left = false;
+                if (p.Accept("LEFT"))
+                {
+                    left = true;
+                    p.Accept("OUTER");
+                }
+                else
+                {
+                    p.Accept("INNER");
+                }
+
+                var asOf = p.Accept("ASOF");
+                if (!p.Accept("JOIN"))
+                {
+                    if (left || asOf || !at.Equals(p.Current.Position))
+                    {
+                        throw p.Error($"expected JOIN, found {p.Current.Describe()}", "write [LEFT] ASOF JOIN quotes q [WITHIN 5 SECONDS] or [LEFT] JOIN table i ON t.symbol = i.symbol" + p.KeywordSuggestion(["JOIN"]));
+                    }
+
+                    break;
+                }
+
+                var sourcePosition = p.Current.Position;
+                var source = p.Identifier(asOf ? "the quote stream to join as of" : "the table to join");
+                var alias = ParseAlias(p);
+                CqlExpr? on = null;
+                long? within = null;
+                if (p.Accept("ON"))
+                {
+                    on = ParseExpr(p);
+                }
+
+                if (p.Current.Is("WITHIN"))
+                {
+                    var withinAt = p.Advance().Position;
+                    if (!asOf)
+                    {
+                        throw new CqlException(withinAt, "WITHIN (max staleness) applies to ASOF joins", "remove WITHIN, or write ASOF JOIN");
+                    }
+
+                    within = ParseDuration(p);
+                }
+
+                joins.Add(new CqlJoin(at, asOf ? CqlJoinKind.AsOf : CqlJoinKind.Table, left, source, sourcePosition, alias, within, on));
+            }
+        }
+
         CqlExpr? where = null;
         CqlExpr? having = null;
         CqlWindow? window = null;
@@ -272,7 +402,92 @@ public static class CqlParser
             }
         }
 
-        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into);
+        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into, fromAlias, joins.ToImmutable(), pattern);
+    }
+
+    private static readonly HashSet<string> s_notAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WHERE", "GROUP", "WINDOW", "HAVING", "EMIT", "INTO", "JOIN", "ASOF", "LEFT", "INNER", "ON", "WITHIN", "OUTER",
+    };
+
+    private static string? ParseAlias(State p)
+    {
+        if (p.Accept("AS"))
+        {
+            return p.Identifier("an alias after AS");
+        }
+
+        return p.Current.Kind == TokenKind.Identifier && !s_reserved.Contains(p.Current.Text) && !s_notAliases.Contains(p.Current.Text)
+            ? p.Advance().Text
+            : null;
+    }
+
+    // PATTERN ( [EVERY] step { -> step } ) WITHIN duration [ALLOWED LATENESS duration] [MAX PENDING n]
+    // step := [NOT] name = stream [ '(' condition ')' ]
+    private static CqlPattern ParsePattern(State p)
+    {
+        var at = p.Advance().Position;
+        p.Expect("(", "write PATTERN (EVERY a = trades(size >= 1000) -> b = trades(price > a.price)) WITHIN 5 SECONDS");
+        var every = p.Accept("EVERY");
+        var steps = ImmutableArray.CreateBuilder<CqlPatternStep>();
+        do
+        {
+            var stepAt = p.Current.Position;
+            var absent = p.Accept("NOT");
+            var name = p.Identifier("a step name (e.g. a = trades(...))");
+            if (steps.Any(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new CqlException(stepAt, $"step '{name}' is named twice", "give every step its own name");
+            }
+
+            p.Expect("=", $"name the step's stream: {name} = trades(condition)");
+            var stream = p.Identifier("the step's stream");
+            CqlExpr? condition = null;
+            if (p.Accept("("))
+            {
+                condition = ParseExpr(p);
+                p.Expect(")", "close the step's condition with ')'");
+            }
+
+            steps.Add(new CqlPatternStep(stepAt, name, stream, absent, condition));
+        }
+        while (p.Accept("->"));
+        p.Expect(")", "close the pattern with ')'; steps are separated by '->'");
+        if (!p.Current.Is("WITHIN"))
+        {
+            throw p.Error($"expected WITHIN after the pattern, found {p.Current.Describe()}", "every pattern has a time bound, which also bounds its state: PATTERN (...) WITHIN 5 SECONDS" + p.KeywordSuggestion(["WITHIN"]));
+        }
+
+        p.Advance();
+        var within = ParseDuration(p);
+        long? lateness = null;
+        int? maxPending = null;
+        while (true)
+        {
+            if (p.Accept("ALLOWED"))
+            {
+                p.Expect("LATENESS", "write ALLOWED LATENESS 1 SECOND");
+                lateness = ParseDuration(p, allowZero: true);
+            }
+            else if (p.Accept("MAX"))
+            {
+                p.Expect("PENDING", "write MAX PENDING 16 (partial matches kept per key)");
+                var number = p.Current;
+                if (number.Kind != TokenKind.Integer || !int.TryParse(number.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > 1_000_000)
+                {
+                    throw p.Error($"expected a count from 1 to 1000000 after MAX PENDING, found {number.Describe()}", "write e.g. MAX PENDING 16");
+                }
+
+                p.Advance();
+                maxPending = n;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return new CqlPattern(at, every, steps.ToImmutable(), within, lateness, maxPending);
     }
 
     private static CqlWindow ParseWindow(State p, CqlPosition at)
@@ -291,10 +506,14 @@ public static class CqlParser
         {
             kind = CqlWindowKind.Session;
         }
+        else if (p.Accept("SLIDING"))
+        {
+            kind = CqlWindowKind.Sliding;
+        }
         else
         {
-            throw new CqlException(kindToken.Position, $"expected TUMBLING, HOPPING or SESSION after WINDOW, found {kindToken.Describe()}",
-                "e.g. WINDOW TUMBLING(1 MINUTE), WINDOW HOPPING(SIZE 5 MINUTES, ADVANCE 1 MINUTE), WINDOW SESSION(GAP 30 SECONDS)" + p.KeywordSuggestion(["TUMBLING", "HOPPING", "SESSION"]));
+            throw new CqlException(kindToken.Position, $"expected TUMBLING, HOPPING, SLIDING or SESSION after WINDOW, found {kindToken.Describe()}",
+                "e.g. WINDOW TUMBLING(1 MINUTE), WINDOW HOPPING(SIZE 5 MINUTES, ADVANCE 1 MINUTE), WINDOW SLIDING(5 MINUTES), WINDOW SESSION(GAP 30 SECONDS)" + p.KeywordSuggestion(["TUMBLING", "HOPPING", "SLIDING", "SESSION"]));
         }
 
         p.Expect("(", $"write {kind.ToString().ToUpperInvariant()}(...)");
@@ -306,6 +525,11 @@ public static class CqlParser
                 p.Accept("SIZE");
                 size = ParseDuration(p);
                 advance = size;
+                break;
+            case CqlWindowKind.Sliding:
+                p.Accept("SIZE");
+                size = ParseDuration(p);
+                advance = 0;
                 break;
             case CqlWindowKind.Hopping:
                 p.Expect("SIZE", "write HOPPING(SIZE 5 MINUTES, ADVANCE 1 MINUTE)");
@@ -520,6 +744,12 @@ public static class CqlParser
                 return new CqlLiteral(token.Position, token.Is("TRUE"));
             case TokenKind.Identifier when !s_reserved.Contains(token.Text):
                 p.Advance();
+                if (p.Accept("."))
+                {
+                    var column = p.Identifier($"a column name after '{token.Text}.'");
+                    return new CqlColumnRef(token.Position, column, token.Text);
+                }
+
                 if (!p.Accept("("))
                 {
                     return new CqlColumnRef(token.Position, token.Text);

@@ -1,12 +1,14 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Time;
 
 namespace BigDataTrading.Streaming.Cql;
 
 /// <summary>
-/// A compiled continuous query over trade events. Feed it with <see cref="OnTrade"/> (one thread at a time: a query is
-/// not thread-safe; run one query instance per partition to scale out) and end the stream with <see cref="Complete"/>.
+/// A compiled continuous query over trade and/or quote events. Feed it with <see cref="OnTrade"/> and
+/// <see cref="OnQuote"/> (one thread at a time: a query is not thread-safe; run one query instance per partition to
+/// scale out) and end the stream with <see cref="Complete"/>. A query ignores the event kind it does not read.
 /// Output rows and late events go to the <see cref="ICqlSink"/> given at compile time, synchronously.
 /// </summary>
 public abstract class CqlQuery
@@ -44,6 +46,12 @@ public abstract class CqlQuery
     /// <summary>Events sent to the late side output.</summary>
     public long LateEvents { get; private protected set; }
 
+    /// <summary>Events an inner join dropped because their quote or reference row was missing (or too stale).</summary>
+    public long Unmatched { get; private protected set; }
+
+    /// <summary>Pattern queries: partial matches evicted because their key reached its MAX PENDING bound.</summary>
+    public long Evicted { get; private protected set; }
+
     /// <summary>Current watermark (max event time seen − allowed lateness); <see cref="long.MinValue"/> ns before the first event, or for a stateless query.</summary>
     public virtual Timestamp Watermark => new(long.MinValue);
 
@@ -54,8 +62,19 @@ public abstract class CqlQuery
 
     private protected CqlRow Row { get; }
 
-    /// <summary>Processes one event.</summary>
+    /// <summary>Pattern queries: partial matches currently pending (0 for other queries).</summary>
+    public virtual int PendingMatches => 0;
+
+    /// <summary>Allowed lateness (ns) a stateful query judges events by; 0 for a stateless query.</summary>
+    internal virtual long LatenessNanos => 0;
+
+    /// <summary>Processes one trade (ignored by a query over quotes).</summary>
     public abstract void OnTrade(in TradeTick tick);
+
+    /// <summary>Processes one quote (ignored by a query over trades that does not join quotes).</summary>
+    public virtual void OnQuote(in QuoteTick quote)
+    {
+    }
 
     /// <summary>End of stream: closes (and, for EMIT FINAL, emits) every open window.</summary>
     public virtual void Complete()
@@ -63,35 +82,96 @@ public abstract class CqlQuery
     }
 }
 
-/// <summary>Filter + projection: one row per event that passes WHERE. Holds no state.</summary>
-internal sealed class StatelessQuery : CqlQuery
+/// <summary>
+/// A query over events of type <typeparamref name="T"/> (a trade, a quote, or one of them enriched by joins): adapts the
+/// engine's trade and quote calls to <see cref="Process"/>, doing the joins on the way.
+/// </summary>
+internal abstract class EventQuery<T> : CqlQuery
+    where T : struct
 {
-    private readonly TickPredicate? _where;
-    private readonly TickProjector _project;
+    private readonly JoinPlan? _join;
 
-    public StatelessQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink)
-        : this(statement, stream, sink, CqlCompiler.CompileStateless(statement.Select, stream))
+    private protected EventQuery(CreateQueryStatement statement, CreateStreamStatement stream, ImmutableArray<CqlColumn> columns, ICqlSink sink, JoinPlan? join)
+        : base(statement, stream, columns, sink)
+    {
+        _join = join;
+    }
+
+    public sealed override void OnTrade(in TradeTick tick)
+    {
+        if (typeof(T) == typeof(TradeTick))
+        {
+            Process(in Unsafe.As<TradeTick, T>(ref Unsafe.AsRef(in tick)));
+        }
+        else if (typeof(T) == typeof(Joined<TradeTick>))
+        {
+            if (_join!.TryJoin(in tick, tick.Symbol.Value, tick.Time.UnixNanoseconds, out var joined))
+            {
+                Process(in Unsafe.As<Joined<TradeTick>, T>(ref joined));
+            }
+            else
+            {
+                EventsIn++;
+                Unmatched++;
+            }
+        }
+    }
+
+    public sealed override void OnQuote(in QuoteTick quote)
+    {
+        _join?.Quotes?.Update(in quote);
+        if (typeof(T) == typeof(QuoteTick))
+        {
+            Process(in Unsafe.As<QuoteTick, T>(ref Unsafe.AsRef(in quote)));
+        }
+        else if (typeof(T) == typeof(Joined<QuoteTick>))
+        {
+            if (_join!.TryJoin(in quote, quote.Symbol.Value, quote.Time.UnixNanoseconds, out var joined))
+            {
+                Process(in Unsafe.As<Joined<QuoteTick>, T>(ref joined));
+            }
+            else
+            {
+                EventsIn++;
+                Unmatched++;
+            }
+        }
+    }
+
+    /// <summary>Processes one (joined) event of the query's input.</summary>
+    private protected abstract void Process(in T e);
+}
+
+/// <summary>Filter + projection: one row per event that passes WHERE. Holds no state.</summary>
+internal sealed class StatelessQuery<T> : EventQuery<T>
+    where T : struct
+{
+    private readonly EventPredicate<T>? _where;
+    private readonly EventProjector<T> _project;
+
+    public StatelessQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join)
+        : this(statement, stream, sink, CqlCompiler.CompileStateless<T>(statement.Select, frame), join)
     {
     }
 
-    private StatelessQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (TickPredicate? Where, TickProjector Project, ImmutableArray<CqlColumn> Columns) compiled)
-        : base(statement, stream, compiled.Columns, sink)
+    private StatelessQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (EventPredicate<T>? Where, EventProjector<T> Project, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join)
+        : base(statement, stream, compiled.Columns, sink, join)
     {
         _where = compiled.Where;
         _project = compiled.Project;
     }
 
-    public override void OnTrade(in TradeTick tick)
+    private protected override void Process(in T e)
     {
         EventsIn++;
-        if (_where is not null && !_where(in tick))
+        if (_where is not null && !_where(in e))
         {
             return;
         }
 
         var row = Row;
-        _project(in tick, row.Longs, row.Strings);
-        row.Key = tick.Symbol.Value ?? string.Empty;
+        _project(in e, row.Longs, row.Strings);
+        row.Key = EventAccess.Key(in e);
         RowsOut++;
         Sink.OnRow(row);
     }

@@ -133,9 +133,19 @@ public enum CqlLateReason
 /// <param name="Reason">Why it was rejected.</param>
 public readonly record struct CqlLateEvent(string Query, TradeTick Tick, Timestamp Watermark, long AllowedLatenessNanos, CqlLateReason Reason)
 {
+    /// <summary>The late quote when <see cref="IsQuote"/> (then <see cref="Tick"/> is <c>default</c>).</summary>
+    public QuoteTick Quote { get; init; }
+
+    /// <summary>True when the late event is a quote (a query over a quote stream), false for a trade.</summary>
+    public bool IsQuote { get; init; }
+
     /// <summary>A sentence for logs and dead-letter headers. Allocates.</summary>
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Query}: {Tick.Symbol} event at {Tick.Time} is {(Watermark.UnixNanoseconds - Tick.Time.UnixNanoseconds) / 1e9:0.#########} s behind the watermark {Watermark} (max event time − allowed lateness {AllowedLatenessNanos / 1e9:0.#########} s)");
+    public string Describe()
+    {
+        var (symbol, time, kind) = IsQuote ? (Quote.Symbol, Quote.Time, "quote") : (Tick.Symbol, Tick.Time, "event");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Query}: {symbol} {kind} at {time} is {(Watermark.UnixNanoseconds - time.UnixNanoseconds) / 1e9:0.#########} s behind the watermark {Watermark} (max event time − allowed lateness {AllowedLatenessNanos / 1e9:0.#########} s)");
+    }
 }
 
 /// <summary>Receives a query's output rows and its late events. Called on the thread that feeds the query.</summary>

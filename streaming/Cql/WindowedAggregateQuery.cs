@@ -21,10 +21,11 @@ namespace BigDataTrading.Streaming.Cql;
 /// of gaps in any span of (lateness + gap); plus one small entry per distinct key ever seen. Steady state (no new
 /// keys, no growth past the peak number of open windows) allocates nothing per event.</para>
 /// </remarks>
-internal sealed class WindowedAggregateQuery : CqlQuery
+internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
+    where T : struct
 {
-    private readonly TickPredicate? _where;
-    private readonly AggregateUpdater _update;
+    private readonly EventPredicate<T>? _where;
+    private readonly AggregateUpdater<T> _update;
     private readonly GroupProjector _project;
     private readonly CqlWindowKind _kind;
     private readonly long _size;
@@ -38,9 +39,28 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     private readonly int _nl;
     private readonly int _nd;
     private readonly int _nw;
-    private readonly KeyTable _keys = new();
+    private readonly KeyTable _keys;
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
+    // Tumbling and hopping windows close through a timing wheel instead of the priority queue: their ends are multiples
+    // of the advance and lie within (watermark, max time + size], so bucket (end / advance) mod capacity holds the
+    // windows of exactly one end, opening and closing are O(1), and rows of one end come out in opening order.
+    private readonly bool _wheel;
+    private readonly int[] _bucketHead = [];
+    private readonly int[] _bucketTail = [];
+    private readonly long[] _bucketEnd = [];
+    private readonly int _bucketMask;
+    private int[] _closeNext = [];
+    private int[] _prev = [];
+    private long _nextEnd = long.MaxValue;
+
+    private readonly long[] _sl;
+    private readonly double[] _sd;
+    private readonly Int128[] _sw;
+    private T[]?[] _rings = [];
+    private int[] _ringHead = [];
+    private int[] _ringCount = [];
+    private int _slidingEvents;
     private long[] _l = [];
     private double[] _d = [];
     private Int128[] _w = [];
@@ -56,14 +76,16 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     private long _maxTime = long.MinValue;
     private long _watermark = long.MinValue;
 
-    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, long defaultLatenessNanos)
-        : this(statement, stream, sink, CqlCompiler.CompileAggregate(statement.Select, stream, defaultLatenessNanos))
+    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos, KeyTable keys)
+        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join, keys)
     {
     }
 
-    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan Plan, ImmutableArray<CqlColumn> Columns) compiled)
-        : base(statement, stream, compiled.Columns, sink)
+    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join, KeyTable keys)
+        : base(statement, stream, compiled.Columns, sink, join)
     {
+        // One global group keeps its own table: its only key is '' at index 0.
+        _keys = compiled.Plan.GroupByKey ? keys : new KeyTable();
         var plan = compiled.Plan;
         _where = plan.Where;
         _update = plan.Update;
@@ -80,6 +102,20 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         _nl = plan.InitialLongs.Length;
         _nd = plan.InitialDoubles.Length;
         _nw = plan.WideCount;
+        if (_kind is CqlWindowKind.Tumbling or CqlWindowKind.Hopping && (_size + _lateness) / _advance < 1 << 20)
+        {
+            var buckets = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(((_size + _lateness) / _advance) + 3));
+            _wheel = true;
+            _bucketMask = buckets - 1;
+            _bucketHead = new int[buckets];
+            _bucketTail = new int[buckets];
+            _bucketEnd = new long[buckets];
+            _bucketHead.AsSpan().Fill(-1);
+        }
+
+        _sl = new long[_nl];
+        _sd = new double[_nd];
+        _sw = new Int128[_nw];
         if (!_groupByKey)
         {
             _keys.GetOrAdd(string.Empty);
@@ -89,22 +125,23 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     }
 
     /// <summary>Allowed lateness in nanoseconds.</summary>
-    public long AllowedLatenessNanos => _lateness;
+    internal override long LatenessNanos => _lateness;
 
     public override Timestamp Watermark => new(_watermark);
 
-    public override int OpenWindows => _open;
+    /// <summary>Open windows; for a sliding window, the events it holds.</summary>
+    public override int OpenWindows => _kind == CqlWindowKind.Sliding ? _slidingEvents : _open;
 
-    public override void OnTrade(in TradeTick tick)
+    private protected override void Process(in T tick)
     {
         EventsIn++;
-        var time = tick.Time.UnixNanoseconds;
+        var time = EventAccess.Time(in tick);
         if (time < _watermark)
         {
             if (_where is null || _where(in tick))
             {
                 LateEvents++;
-                Sink.OnLate(new CqlLateEvent(Name, tick, new Timestamp(_watermark), _lateness, CqlLateReason.BehindWatermark));
+                Sink.OnLate(EventAccess.Late(in tick, Name, _watermark, _lateness));
             }
 
             return;
@@ -118,7 +155,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
             if (watermark > _watermark)
             {
                 _watermark = watermark;
-                if (_closing.TryPeek(out _, out var next) && next.End <= watermark)
+                if (_wheel ? _nextEnd <= watermark : _closing.TryPeek(out _, out var next) && next.End <= watermark)
                 {
                     CloseUpTo(watermark);
                 }
@@ -130,7 +167,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
             return;
         }
 
-        var key = _groupByKey ? _keys.GetOrAdd(tick.Symbol.Value ?? string.Empty) : 0;
+        var key = _groupByKey ? _keys.GetOrAdd(EventAccess.Key(in tick)) : 0;
         if (key >= _head.Length)
         {
             GrowKeys();
@@ -164,9 +201,95 @@ internal sealed class WindowedAggregateQuery : CqlQuery
                 }
 
                 break;
+            case CqlWindowKind.Sliding:
+                ApplySliding(in tick, key, time);
+                break;
             default:
                 ApplySession(in tick, key, time);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Sliding window: keeps the key's events of the last SIZE (+ lateness) in time order and, on every event at t,
+    /// aggregates those in (t − size, t] into a scratch slot and emits them. Cost per event is proportional to the
+    /// events of its key in the window; state is those events.
+    /// </summary>
+    private void ApplySliding(in T tick, int key, long time)
+    {
+        if (key >= _rings.Length)
+        {
+            Array.Resize(ref _rings, Math.Max(16, Math.Max(_rings.Length * 2, key + 1)));
+            Array.Resize(ref _ringHead, _rings.Length);
+            Array.Resize(ref _ringCount, _rings.Length);
+        }
+
+        var ring = _rings[key] ??= new T[4];
+        var head = _ringHead[key];
+        var count = _ringCount[key];
+        var mask = ring.Length - 1;
+
+        // Events at or before watermark − size can be in no future window: every accepted event is at or after the watermark.
+        var horizon = _watermark == long.MinValue ? long.MinValue : _watermark - _size;
+        while (count > 0 && EventAccess.Time(in ring[head]) <= horizon)
+        {
+            ring[head] = default;
+            head = (head + 1) & mask;
+            count--;
+            _slidingEvents--;
+        }
+
+        if (count == ring.Length)
+        {
+            var bigger = new T[ring.Length * 2];
+            for (var i = 0; i < count; i++)
+            {
+                bigger[i] = ring[(head + i) & mask];
+            }
+
+            ring = _rings[key] = bigger;
+            head = 0;
+            mask = ring.Length - 1;
+        }
+
+        // Insert in time order; equal times keep arrival order.
+        var pos = count;
+        while (pos > 0 && EventAccess.Time(in ring[(head + pos - 1) & mask]) > time)
+        {
+            ring[(head + pos) & mask] = ring[(head + pos - 1) & mask];
+            pos--;
+        }
+
+        ring[(head + pos) & mask] = tick;
+        count++;
+        _slidingEvents++;
+        _ringHead[key] = head;
+        _ringCount[key] = count;
+
+        _initialLongs.AsSpan().CopyTo(_sl);
+        _initialDoubles.AsSpan().CopyTo(_sd);
+        _sw.AsSpan().Clear();
+        var from = time - _size;
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var e = ref ring[(head + i) & mask];
+            var t = EventAccess.Time(in e);
+            if (t > from && t <= time)
+            {
+                _update(in e, _sl, _sd, _sw, 0, 0, 0);
+            }
+        }
+
+        var keyText = _keys.Keys[key];
+        var row = Row;
+        if (_project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings))
+        {
+            row.Key = keyText;
+            row.WindowStart = new Timestamp(from);
+            row.WindowEnd = new Timestamp(time);
+            row.IsFinal = false;
+            RowsOut++;
+            Sink.OnRow(row);
         }
     }
 
@@ -194,7 +317,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Apply(in TradeTick tick, int slot)
+    private void Apply(in T tick, int slot)
     {
         _update(in tick, _l, _d, _w, slot * _nl, slot * _nd, slot * _nw);
         if (_emitChanges)
@@ -203,7 +326,7 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         }
     }
 
-    private void ApplySession(in TradeTick tick, int key, long time)
+    private void ApplySession(in T tick, int key, long time)
     {
         var target = -1;
         for (var s = _head[key]; s >= 0;)
@@ -245,6 +368,39 @@ internal sealed class WindowedAggregateQuery : CqlQuery
 
     private void CloseUpTo(long watermark)
     {
+        if (_wheel)
+        {
+            while (_open > 0 && _nextEnd <= watermark)
+            {
+                var b = (int)((_nextEnd / _advance) & _bucketMask);
+                if (_bucketHead[b] >= 0 && _bucketEnd[b] == _nextEnd)
+                {
+                    for (var slot = _bucketHead[b]; slot >= 0;)
+                    {
+                        var next = _closeNext[slot];
+                        if (!_emitChanges)
+                        {
+                            Emit(slot, final: true);
+                        }
+
+                        Free(slot);
+                        slot = next;
+                    }
+
+                    _bucketHead[b] = -1;
+                }
+
+                _nextEnd += _advance;
+            }
+
+            if (_open == 0)
+            {
+                _nextEnd = long.MaxValue;
+            }
+
+            return;
+        }
+
         while (_closing.TryPeek(out var packed, out var due) && due.End <= watermark)
         {
             _closing.Dequeue();
@@ -313,28 +469,56 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         _end[slot] = end;
         _keyOf[slot] = key;
         _next[slot] = _head[key];
+        _prev[slot] = -1;
+        if (_head[key] >= 0)
+        {
+            _prev[_head[key]] = slot;
+        }
+
         _head[key] = slot;
         _open++;
-        _closing.Enqueue((uint)slot | ((long)_gen[slot] << 32), (end, _seq++));
+        if (_wheel)
+        {
+            var b = (int)((end / _advance) & _bucketMask);
+            _closeNext[slot] = -1;
+            if (_bucketHead[b] < 0)
+            {
+                _bucketHead[b] = slot;
+                _bucketEnd[b] = end;
+            }
+            else
+            {
+                _closeNext[_bucketTail[b]] = slot;
+            }
+
+            _bucketTail[b] = slot;
+            _nextEnd = Math.Min(_nextEnd, end);
+        }
+        else
+        {
+            _closing.Enqueue((uint)slot | ((long)_gen[slot] << 32), (end, _seq++));
+        }
         return slot;
     }
 
     private void Free(int slot)
     {
+        // Doubly linked per key: the oldest window (the one closing) is at the far end of the list.
         var key = _keyOf[slot];
-        if (_head[key] == slot)
+        var next = _next[slot];
+        var prev = _prev[slot];
+        if (prev < 0)
         {
-            _head[key] = _next[slot];
+            _head[key] = next;
         }
         else
         {
-            var s = _head[key];
-            while (_next[s] != slot)
-            {
-                s = _next[s];
-            }
+            _next[prev] = next;
+        }
 
-            _next[s] = _next[slot];
+        if (next >= 0)
+        {
+            _prev[next] = prev;
         }
 
         _gen[slot]++;
@@ -424,6 +608,8 @@ internal sealed class WindowedAggregateQuery : CqlQuery
         Array.Resize(ref _keyOf, capacity);
         Array.Resize(ref _next, capacity);
         Array.Resize(ref _gen, capacity);
+        Array.Resize(ref _closeNext, capacity);
+        Array.Resize(ref _prev, capacity);
         for (var i = capacity - 1; i >= old; i--)
         {
             _next[i] = _free;

@@ -9,9 +9,13 @@ using BigDataTrading.Streaming.Cql;
 namespace BigDataTrading.Cql.Benchmarks;
 
 /// <summary>
-/// Throughput of one grouped CQL aggregate against a hand-written C# loop computing the same rows, in the same run, on
-/// one thread over pre-decoded ticks. Prints medians of 5 timed runs (after one warm-up run) and bytes allocated per
-/// event. Usage: <c>dotnet run -c Release --project tests/BigDataTrading.Cql.Benchmarks -- [ticks] [symbols]</c>.
+/// CQL engine benchmarks on one thread over pre-decoded ticks, each against a hand-written C# baseline computing the same
+/// rows in the same run; medians of 5 timed runs after one warm-up. Usage:
+/// <c>dotnet run -c Release --project tests/BigDataTrading.Cql.Benchmarks -- [mode] [args]</c> with mode
+/// <c>aggregate [ticks] [symbols]</c> (one grouped aggregate and OHLCV), <c>pack [events] [symbols]</c> (the shipped
+/// trading pack), <c>latency [events] [symbols] [events/s]</c> (per-event latency at a paced load),
+/// <c>keys [events] [keys]</c> (1M distinct keys), <c>memory [events] [keys]</c> (state and memory over a long run),
+/// or <c>all</c> (default: every mode with its defaults).
 /// </summary>
 public static class Program
 {
@@ -25,15 +29,36 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
-        var symbols = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
-        Console.WriteLine($"CQL benchmark: {count:N0} pre-decoded ticks over {symbols:N0} symbols, one thread, {Runs} timed runs after 1 warm-up; .NET {Environment.Version}, {Environment.ProcessorCount} cores");
-        var ticks = Generate(count, symbols);
+        var mode = args.Length > 0 && !char.IsAsciiDigit(args[0][0]) ? args[0] : "aggregate";
+        var rest = mode == "aggregate" && args.Length > 0 && char.IsAsciiDigit(args[0][0]) ? args : args.Skip(1).ToArray();
+        long Arg(int i, long fallback) => rest.Length > i ? long.Parse(rest[i], CultureInfo.InvariantCulture) : fallback;
+        Console.WriteLine($"CQL benchmark '{mode}': one thread, .NET {Environment.Version}, {Environment.ProcessorCount} cores, server GC off");
+        return mode switch
+        {
+            "aggregate" => Aggregate((int)Arg(0, 10_000_000), (int)Arg(1, 1_000)),
+            "pack" => PackBench.Throughput((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
+            "per-query" => PackBench.PerQuery((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
+            "latency" => PackBench.Latency((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), Arg(2, 0)),
+            "keys" => PackBench.DistinctKeys((int)Arg(0, 5_000_000), (int)Arg(1, 1_000_000)),
+            "memory" => PackBench.Memory(Arg(0, 10_000_000), (int)Arg(1, 100_000)),
+            "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000) | PackBench.Latency(4_000_000, 1_000, 0)
+                | PackBench.DistinctKeys(5_000_000, 1_000_000) | PackBench.Memory(10_000_000, 100_000),
+            _ => throw new ArgumentException($"unknown mode '{mode}': aggregate, pack, latency, keys, memory or all"),
+        };
+    }
 
+    private static int Aggregate(int count, int symbols)
+    {
+        Console.WriteLine($"{count:N0} pre-decoded ticks over {symbols:N0} symbols, {Runs} timed runs after 1 warm-up");
+        var ticks = Generate(count, symbols);
         var ok = Compare("count, sum(size), vwap  TUMBLING(1 MINUTE) GROUP BY symbol", Query, ticks, Baseline.Aggregate);
         ok &= Compare("1-minute OHLCV + vwap (8 aggregates)", Bars, ticks, Baseline.Bars);
         return ok ? 0 : 1;
     }
+
+    /// <summary>The OHLCV query over <paramref name="keys"/> symbols vs the hand-written loop.</summary>
+    internal static bool CompareBars(int count, int keys) =>
+        Compare($"1-minute OHLCV + vwap over {keys:N0} distinct symbols", Bars, Generate(count, keys), Baseline.Bars);
 
     private static bool Compare(string title, string query, TradeTick[] ticks, Func<TradeTick[], Checksum> baseline)
     {
@@ -97,7 +122,7 @@ public static class Program
         return same;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
@@ -136,21 +161,38 @@ public static class Program
     {
         public Checksum Sum;
 
+        // The query reuses one row instance: resolve its column layout once, not per row (the baseline pays nothing similar).
+        private CqlRow? _layoutOf;
+        private int _trades;
+        private int _volume;
+        private int[] _prices = [];
+
         public void OnRow(CqlRow row)
         {
-            var prices = 0L;
-            for (var i = 0; i < row.Columns.Length; i++)
+            if (!ReferenceEquals(row, _layoutOf))
             {
-                if (row.Columns[i].Type == CqlType.Price)
-                {
-                    prices += row.GetInt64(i);
-                }
+                Layout(row);
             }
 
-            Sum = new Checksum(Sum.Rows + 1, Sum.Trades + row.GetInt64(row.Ordinal("trades")), Sum.Volume + row.GetInt64(row.Ordinal("volume")), Sum.Prices + prices);
+            var prices = 0L;
+            foreach (var i in _prices)
+            {
+                prices += row.GetInt64(i);
+            }
+
+            Sum = new Checksum(Sum.Rows + 1, Sum.Trades + row.GetInt64(_trades), Sum.Volume + row.GetInt64(_volume), Sum.Prices + prices);
         }
 
         public void OnLate(in CqlLateEvent late) => throw new InvalidOperationException("The benchmark's ticks are in time order.");
+
+        // Separate method: a lambda capturing 'row' in OnRow would allocate its closure on every call.
+        private void Layout(CqlRow row)
+        {
+            _layoutOf = row;
+            _trades = row.Ordinal("trades");
+            _volume = row.Ordinal("volume");
+            _prices = [.. Enumerable.Range(0, row.Columns.Length).Where(i => row.Columns[i].Type == CqlType.Price)];
+        }
     }
 
     /// <summary>The same computations written by hand: one struct per symbol, a bar closes when its symbol's next minute starts.</summary>

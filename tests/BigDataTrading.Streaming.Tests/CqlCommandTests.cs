@@ -40,4 +40,27 @@ public sealed class CqlCommandTests : IDisposable
         Assert.Contains("hint: ", error, StringComparison.Ordinal);
         Assert.Contains("  |   HAVING cnt(*) > 1\n  |          ^", error.Replace("\r", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_shipped_trading_pack_passes_check_with_eleven_queries()
+    {
+        var text = await File.ReadAllTextAsync(CqlTestKit.PackPath);
+        var (code, output, error) = await Check(text);
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("ok: 14 statements", output, StringComparison.Ordinal);
+        Assert.Contains("CREATE QUERY trade_through from trades asof join quotes within 5s: stateless", output, StringComparison.Ordinal);
+        Assert.Contains("CREATE QUERY no_follow_through from trades: pattern every a -> not b within 30s by symbol, lateness 2s, max pending 16", output, StringComparison.Ordinal);
+        Assert.Contains("CREATE QUERY trade_burst from trades: sliding 10s by symbol, lateness 2s, emit changes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_file_resolves_next_to_the_script()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "ref.csv"), "symbol,lot\nSPY,100\n");
+        var (code, output, error) = await Check(CqlTestKit.TradesStream + "CREATE TABLE ref (symbol STRING, lot BIGINT) FROM 'ref.csv';\nCREATE QUERY q AS SELECT symbol, r.lot FROM trades JOIN ref r");
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("pack.cql:2:1 CREATE TABLE ref (symbol STRING, lot BIGINT) key symbol, from 'ref.csv'", output, StringComparison.Ordinal);
+    }
 }

@@ -92,7 +92,7 @@ public sealed class CqlParserTests
     [InlineData("CREATE VIEW v AS\n  SELECT count(*\n  FROM trades", 3, 3, "')'")]
     [InlineData("CREATE VIEW v AS SELECT price FROM trades WHERE symbol = 'SPY", 1, 58, "close it with '")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades\nWINDOW TUMBLING(1 MINUT)", 2, 19, "did you mean MINUTES?")]
-    [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades WINDOW SLIDING(1 MINUTE)", 1, 53, "TUMBLING")]
+    [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades WINDOW ROLLING(1 MINUTE)", 1, 53, "TUMBLING")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades WINDOW HOPPING(SIZE 1 MINUTE, ADVANCE 5 MINUTES)", 1, 76, "ADVANCE <= SIZE")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades WINDOW TUMBLING(0 SECONDS)", 1, 62, "positive duration")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FROM trades EMIT SOMETIMES", 1, 51, "EMIT FINAL")]

@@ -1,0 +1,391 @@
+using BigDataTrading.Core.MarketData;
+using BigDataTrading.Core.Time;
+
+namespace BigDataTrading.Cql.Benchmarks;
+
+/// <summary>
+/// The 11 queries of the shipped trading pack written by hand for in-order input: per-symbol structs in arrays, one pass,
+/// the way a C# developer would code them without an engine. Returns per query the number of rows and the sum of every
+/// non-DOUBLE, non-STRING output column, which the engine's rows must equal.
+/// </summary>
+internal static class PackBaseline
+{
+    private const long Minute = Timestamp.NanosPerMinute;
+    private const long Second = Timestamp.NanosPerSecond;
+
+    private struct Pending
+    {
+        public long ATime;
+        public long APrice;
+        public long ASize;
+        public long BPrice;
+        public int Step;
+    }
+
+    private sealed class Sym
+    {
+        // ohlcv_1m, volume_surge
+        public long BarStart = long.MinValue;
+        public long Open, High, Low, Close, Volume, Trades;
+        public Int128 Notional;
+
+        // vwap_5m: five overlapping windows, slot = (start / 1 min) mod 5
+        public readonly long[] HopStart = [long.MinValue, long.MinValue, long.MinValue, long.MinValue, long.MinValue];
+        public readonly Int128[] HopNotional = new Int128[5];
+        public readonly long[] HopVolume = new long[5];
+
+        // trade_burst: ring of the last 10 s
+        public long[] RingTime = new long[16], RingPrice = new long[16], RingSize = new long[16];
+        public int RingHead, RingCount;
+
+        // activity_sessions
+        public long SessionFirst = long.MinValue, SessionLast, SessionTrades, SessionVolume;
+
+        // spread_1m
+        public long SpreadStart = long.MinValue, MaxSpread, Quotes;
+
+        // as-of quote
+        public bool HasQuote;
+        public QuoteTick Quote;
+
+        // flow_1m
+        public long FlowStart = long.MinValue, FlowTrades;
+
+        public readonly List<Pending> Momentum = new(16);
+        public readonly List<Pending> Gap = new(8);
+        public readonly List<Pending> Stall = new(16);
+    }
+
+    public static Dictionary<string, (long Rows, long Sum)> Run(MarketTape tape)
+    {
+        var result = new Dictionary<string, (long Rows, long Sum)>(StringComparer.Ordinal);
+        void Add(string query, long sum)
+        {
+            var (rows, total) = result.GetValueOrDefault(query);
+            result[query] = (rows + 1, total + sum);
+        }
+
+        var symbols = new Dictionary<string, Sym>(ReferenceEqualityComparer.Instance);
+        Sym Get(string symbol)
+        {
+            if (!symbols.TryGetValue(symbol, out var s))
+            {
+                symbols.Add(symbol, s = new Sym());
+            }
+
+            return s;
+        }
+
+        void CloseBar(Sym s)
+        {
+            var vwap = (long)((s.Notional + (s.Volume / 2)) / s.Volume);
+            Add("ohlcv_1m", s.Open + s.High + s.Low + s.Close + s.Volume + s.Trades + vwap);
+            if (s.Volume > 200_000)
+            {
+                Add("volume_surge", s.Volume + s.Trades);
+            }
+        }
+
+        void CloseHop(Sym s, int k) => Add("vwap_5m", (long)((s.HopNotional[k] + (s.HopVolume[k] / 2)) / s.HopVolume[k]) + s.HopVolume[k]);
+
+        var t = 0;
+        for (var i = 0; i < tape.Count; i++)
+        {
+            if (tape.IsQuote[i])
+            {
+                ref readonly var q = ref tape.Quotes[i - t];
+                var s = Get(q.Symbol.Value);
+                s.Quote = q;
+                s.HasQuote = true;
+                var bid = q.BidPrice.Raw;
+                var ask = q.AskPrice.Raw;
+                if (bid > 0 && ask > bid)
+                {
+                    var minute = q.Time.UnixNanoseconds - (q.Time.UnixNanoseconds % Minute);
+                    if (s.SpreadStart != minute)
+                    {
+                        if (s.SpreadStart != long.MinValue)
+                        {
+                            Add("spread_1m", s.MaxSpread + s.Quotes);
+                        }
+
+                        s.SpreadStart = minute;
+                        s.MaxSpread = long.MinValue;
+                        s.Quotes = 0;
+                    }
+
+                    s.MaxSpread = Math.Max(s.MaxSpread, ask - bid);
+                    s.Quotes++;
+                }
+
+                continue;
+            }
+
+            ref readonly var tr = ref tape.Trades[t++];
+            var sym = Get(tr.Symbol.Value);
+            var time = tr.Time.UnixNanoseconds;
+            var p = tr.Price.Raw;
+            var size = tr.Size;
+
+            // ohlcv_1m + volume_surge
+            var barStart = time - (time % Minute);
+            if (sym.BarStart != barStart)
+            {
+                if (sym.BarStart != long.MinValue)
+                {
+                    CloseBar(sym);
+                }
+
+                sym.BarStart = barStart;
+                sym.Open = sym.High = sym.Low = p;
+                sym.Volume = sym.Trades = 0;
+                sym.Notional = 0;
+            }
+
+            sym.High = Math.Max(sym.High, p);
+            sym.Low = Math.Min(sym.Low, p);
+            sym.Close = p;
+            sym.Volume += size;
+            sym.Trades++;
+            sym.Notional += (Int128)p * size;
+
+            // vwap_5m
+            for (var start = barStart; start > time - (5 * Minute); start -= Minute)
+            {
+                var k = (int)(start / Minute % 5);
+                if (sym.HopStart[k] != start)
+                {
+                    if (sym.HopStart[k] != long.MinValue)
+                    {
+                        CloseHop(sym, k);
+                    }
+
+                    sym.HopStart[k] = start;
+                    sym.HopNotional[k] = 0;
+                    sym.HopVolume[k] = 0;
+                }
+
+                sym.HopNotional[k] += (Int128)p * size;
+                sym.HopVolume[k] += size;
+            }
+
+            // trade_burst: (t − 10 s, t]
+            var mask = sym.RingTime.Length - 1;
+            while (sym.RingCount > 0 && sym.RingTime[sym.RingHead] <= time - (10 * Second))
+            {
+                sym.RingHead = (sym.RingHead + 1) & mask;
+                sym.RingCount--;
+            }
+
+            if (sym.RingCount == sym.RingTime.Length)
+            {
+                GrowRing(sym);
+                mask = sym.RingTime.Length - 1;
+            }
+
+            var at = (sym.RingHead + sym.RingCount) & mask;
+            sym.RingTime[at] = time;
+            sym.RingPrice[at] = p;
+            sym.RingSize[at] = size;
+            sym.RingCount++;
+            if (sym.RingCount >= 50)
+            {
+                long volume = 0, high = long.MinValue, low = long.MaxValue;
+                for (var j = 0; j < sym.RingCount; j++)
+                {
+                    var x = (sym.RingHead + j) & mask;
+                    volume += sym.RingSize[x];
+                    high = Math.Max(high, sym.RingPrice[x]);
+                    low = Math.Min(low, sym.RingPrice[x]);
+                }
+
+                Add("trade_burst", sym.RingCount + volume + (high - low));
+            }
+
+            // activity_sessions
+            if (sym.SessionFirst != long.MinValue && time >= sym.SessionLast + (30 * Second))
+            {
+                Add("activity_sessions", sym.SessionTrades + sym.SessionVolume + sym.SessionFirst + sym.SessionLast);
+                sym.SessionFirst = long.MinValue;
+            }
+
+            if (sym.SessionFirst == long.MinValue)
+            {
+                sym.SessionFirst = time;
+                sym.SessionTrades = sym.SessionVolume = 0;
+            }
+
+            sym.SessionLast = time;
+            sym.SessionTrades++;
+            sym.SessionVolume += size;
+
+            // trade_through and flow_1m: the latest quote, at most 5 s old
+            if (sym.HasQuote && time - sym.Quote.Time.UnixNanoseconds <= 5 * Second)
+            {
+                var bid = sym.Quote.BidPrice.Raw;
+                var ask = sym.Quote.AskPrice.Raw;
+                if (bid > 0 && (p > ask || p < bid))
+                {
+                    Add("trade_through", time + p + size + bid + ask);
+                }
+
+                if (sym.FlowStart != barStart)
+                {
+                    if (sym.FlowStart != long.MinValue)
+                    {
+                        Add("flow_1m", sym.FlowTrades);
+                    }
+
+                    sym.FlowStart = barStart;
+                    sym.FlowTrades = 0;
+                }
+
+                sym.FlowTrades++;
+            }
+
+            var price = p / 1e8;
+
+            // momentum_spike: EVERY a(size ≥ 500) -> b(price ≥ a.price · 1.002) within 10 s, at most 16 pending
+            var momentum = sym.Momentum;
+            Expire(momentum, time - (10 * Second));
+            for (var j = 0; j < momentum.Count; j++)
+            {
+                if (price >= momentum[j].APrice / 1e8 * 1.002)
+                {
+                    Add("momentum_spike", momentum[j].ATime + momentum[j].APrice + time + p);
+                    momentum.RemoveAt(j--);
+                }
+            }
+
+            if (size >= 500)
+            {
+                if (momentum.Count == 16)
+                {
+                    momentum.RemoveAt(0);
+                }
+
+                momentum.Add(new Pending { ATime = time, APrice = p });
+            }
+
+            // gap_and_reverse: EVERY a(size ≥ 200) -> b(price ≥ a.price · 1.003) -> c(price ≤ a.price) within 60 s, 8 pending
+            var gap = sym.Gap;
+            Expire(gap, time - (60 * Second));
+            for (var j = 0; j < gap.Count; j++)
+            {
+                var g = gap[j];
+                if (g.Step == 1 && price >= g.APrice / 1e8 * 1.003)
+                {
+                    g.BPrice = p;
+                    g.Step = 2;
+                    gap[j] = g;
+                }
+                else if (g.Step == 2 && p <= g.APrice)
+                {
+                    Add("gap_and_reverse", g.APrice + g.BPrice + p + time);
+                    gap.RemoveAt(j--);
+                }
+            }
+
+            if (size >= 200)
+            {
+                if (gap.Count == 8)
+                {
+                    gap.RemoveAt(0);
+                }
+
+                gap.Add(new Pending { ATime = time, APrice = p, Step = 1 });
+            }
+
+            // no_follow_through: EVERY a(size ≥ 5000) -> NOT b(price > a.price) within 30 s, 16 pending
+            var stall = sym.Stall;
+            for (var j = 0; j < stall.Count; j++)
+            {
+                if (stall[j].ATime + (30 * Second) < time)
+                {
+                    Add("no_follow_through", stall[j].ATime + stall[j].APrice + stall[j].ASize);
+                    stall.RemoveAt(j--);
+                }
+                else if (p > stall[j].APrice)
+                {
+                    stall.RemoveAt(j--);
+                }
+            }
+
+            if (size >= 5_000)
+            {
+                if (stall.Count == 16)
+                {
+                    stall.RemoveAt(0);
+                }
+
+                stall.Add(new Pending { ATime = time, APrice = p, ASize = size });
+            }
+        }
+
+        // End of stream: close what is open.
+        foreach (var s in symbols.Values)
+        {
+            if (s.BarStart != long.MinValue)
+            {
+                CloseBar(s);
+            }
+
+            for (var k = 0; k < 5; k++)
+            {
+                if (s.HopStart[k] != long.MinValue)
+                {
+                    CloseHop(s, k);
+                }
+            }
+
+            if (s.SessionFirst != long.MinValue)
+            {
+                Add("activity_sessions", s.SessionTrades + s.SessionVolume + s.SessionFirst + s.SessionLast);
+            }
+
+            if (s.SpreadStart != long.MinValue)
+            {
+                Add("spread_1m", s.MaxSpread + s.Quotes);
+            }
+
+            if (s.FlowStart != long.MinValue)
+            {
+                Add("flow_1m", s.FlowTrades);
+            }
+
+            foreach (var a in s.Stall)
+            {
+                Add("no_follow_through", a.ATime + a.APrice + a.ASize);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Drops matches started before <paramref name="oldest"/> (their WITHIN has passed).</summary>
+    private static void Expire(List<Pending> pending, long oldest)
+    {
+        var n = 0;
+        while (n < pending.Count && pending[n].ATime < oldest)
+        {
+            n++;
+        }
+
+        pending.RemoveRange(0, n);
+    }
+
+    private static void GrowRing(Sym s)
+    {
+        var n = s.RingTime.Length;
+        long[] time = new long[n * 2], price = new long[n * 2], size = new long[n * 2];
+        for (var j = 0; j < n; j++)
+        {
+            var x = (s.RingHead + j) & (n - 1);
+            time[j] = s.RingTime[x];
+            price[j] = s.RingPrice[x];
+            size[j] = s.RingSize[x];
+        }
+
+        (s.RingTime, s.RingPrice, s.RingSize, s.RingHead) = (time, price, size, 0);
+    }
+}

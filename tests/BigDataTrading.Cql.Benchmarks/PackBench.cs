@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using System.Globalization;
+using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
+using BigDataTrading.Core.Time;
+using BigDataTrading.Streaming.Cql;
+
+namespace BigDataTrading.Cql.Benchmarks;
+
+/// <summary>The trading-pack, latency, distinct-key and memory benchmarks (see <see cref="Program"/>).</summary>
+internal static class PackBench
+{
+    private const int Runs = 5;
+
+    /// <summary>The shipped pack over a synthetic market (half trades, half quotes) vs <see cref="PackBaseline"/>.</summary>
+    public static int Throughput(int events, int symbols)
+    {
+        var (pack, tape, dir) = Setup(events, symbols);
+        try
+        {
+            Console.WriteLine($"trading pack ({Queries(pack)} queries) over {events:N0} pre-decoded events ({tape.Trades.Length:N0} trades, {tape.Quotes.Length:N0} quotes), {symbols:N0} symbols, {Runs} timed runs after 1 warm-up");
+            var engineRates = new List<double>();
+            var baselineRates = new List<double>();
+            var steadyBytes = new List<double>();
+            var runBytes = new List<double>();
+            Dictionary<string, (long Rows, long Sum)> engineSum = [], baselineSum = [];
+            for (var run = 0; run <= Runs; run++)
+            {
+                var sink = new ChecksumSink();
+                var engine = CqlEngine.Compile(pack, sink);
+                GC.Collect();
+                var bytes = GC.GetAllocatedBytesForCurrentThread();
+                var watch = Stopwatch.StartNew();
+                var half = tape.Count / 2;
+                var trades = tape.Feed(engine, 0, 0, half);
+                var steady = GC.GetAllocatedBytesForCurrentThread();
+                tape.Feed(engine, trades, half, tape.Count);
+                steady = GC.GetAllocatedBytesForCurrentThread() - steady;
+                engine.Complete();
+                watch.Stop();
+                var allocated = GC.GetAllocatedBytesForCurrentThread() - bytes;
+                engineSum = sink.Sums;
+
+                GC.Collect();
+                var baselineWatch = Stopwatch.StartNew();
+                baselineSum = PackBaseline.Run(tape);
+                baselineWatch.Stop();
+                if (run == 0)
+                {
+                    continue;
+                }
+
+                engineRates.Add(tape.Count / watch.Elapsed.TotalSeconds);
+                baselineRates.Add(tape.Count / baselineWatch.Elapsed.TotalSeconds);
+                steadyBytes.Add(steady / (double)(tape.Count - half));
+                runBytes.Add(allocated / (double)tape.Count);
+            }
+
+            var same = true;
+            Console.WriteLine("  query                 rows (engine = baseline)");
+            foreach (var name in engineSum.Keys.Union(baselineSum.Keys).Order(StringComparer.Ordinal))
+            {
+                var e = engineSum.GetValueOrDefault(name);
+                var b = baselineSum.GetValueOrDefault(name);
+                same &= e == b;
+                Console.WriteLine($"  {name,-20} {e.Rows,10:N0} {(e == b ? "identical" : $"DIFFER: engine {e} vs baseline {b}")}");
+            }
+
+            Console.WriteLine($"  CQL engine   {Program.Median(engineRates) / 1e6,7:F2} M ticks/s  (runs: {Runs1(engineRates)})  {Program.Median(runBytes):F4} B/event over the run (state growth), {Program.Median(steadyBytes):F4} B/event in steady state (second half)");
+            Console.WriteLine($"  hand-written {Program.Median(baselineRates) / 1e6,7:F2} M ticks/s  (runs: {Runs1(baselineRates)})");
+            Console.WriteLine($"  engine / baseline = {Program.Median(engineRates) / Program.Median(baselineRates):F2}; results {(same ? "identical" : "DIFFER")}");
+            return same ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Each query of the pack alone (with the pack's streams and table), to see where the time goes.</summary>
+    public static int PerQuery(int events, int symbols)
+    {
+        var (pack, tape, dir) = Setup(events, symbols);
+        try
+        {
+            var script = CqlParser.Parse(pack);
+            foreach (var query in script.Statements.OfType<CreateQueryStatement>())
+            {
+                var one = Environment.GetEnvironmentVariable("CQL_BENCH_CUMULATIVE") == "1"
+                    ? new CqlScript([.. script.Statements.TakeWhile(s => s != query), query])
+                    : new CqlScript([.. script.Statements.Where(s => s is not CreateQueryStatement || s == query)]);
+                var rates = new List<double>();
+                for (var run = 0; run <= 3; run++)
+                {
+                    var engine = CqlEngine.Compile(one, NullCqlSink.Instance);
+                    var watch = Stopwatch.StartNew();
+                    tape.Feed(engine);
+                    engine.Complete();
+                    watch.Stop();
+                    if (run > 0)
+                    {
+                        rates.Add(tape.Count / watch.Elapsed.TotalSeconds);
+                    }
+                }
+
+                Console.WriteLine($"  {query.Name,-20} {Program.Median(rates) / 1e6,7:F2} M ticks/s ({1e9 / Program.Median(rates),6:F0} ns/tick)");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Per-event latency of the pack at a paced load (default: half the throughput measured first): event i is due at
+    /// start + i / rate; latency = when the engine returned − when the event was due (so falling behind counts, no
+    /// coordinated omission). Also the service time (return − call).
+    /// </summary>
+    public static int Latency(int events, int symbols, long rate)
+    {
+        var (pack, tape, dir) = Setup(events, symbols);
+        try
+        {
+            // Warm-up over the whole tape (JIT, tiering), then one unpaced run for the capacity.
+            var engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            tape.Feed(engine);
+            engine.Complete();
+            engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            var watch = Stopwatch.StartNew();
+            tape.Feed(engine);
+            watch.Stop();
+            var capacity = tape.Count / watch.Elapsed.TotalSeconds;
+            if (rate <= 0)
+            {
+                rate = (long)(capacity / 2);
+            }
+
+            Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s)");
+            var latency = new LatencyHistogram();
+            var service = new LatencyHistogram();
+            engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            GC.Collect();
+            var nanosPerTick = 1e9 / Stopwatch.Frequency;
+            var interval = Stopwatch.Frequency / (double)rate;
+            var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
+            var t = 0;
+            var gcBefore = GC.CollectionCount(0);
+            for (var i = 0; i < tape.Count; i++)
+            {
+                var due = start + (long)(i * interval);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    Thread.SpinWait(1);
+                }
+
+                var begin = Stopwatch.GetTimestamp();
+                if (tape.IsQuote[i])
+                {
+                    engine.OnQuote(in tape.Quotes[i - t]);
+                }
+                else
+                {
+                    engine.OnTrade(in tape.Trades[t++]);
+                }
+
+                var end = Stopwatch.GetTimestamp();
+                latency.Record((long)((end - due) * nanosPerTick));
+                service.Record((long)((end - begin) * nanosPerTick));
+            }
+
+            var elapsed = (Stopwatch.GetTimestamp() - start) * nanosPerTick / 1e9;
+            Console.WriteLine($"  achieved {tape.Count / elapsed:N0} events/s; gen-0 GCs during the run: {GC.CollectionCount(0) - gcBefore}");
+            Console.WriteLine($"  latency (due → done)   p50 {latency.Percentile(50),6} ns  p90 {latency.Percentile(90),6} ns  p99 {latency.Percentile(99),6} ns  p99.9 {latency.Percentile(99.9),7} ns  max {latency.Max,9:N0} ns");
+            Console.WriteLine($"  service (call → done)  p50 {service.Percentile(50),6} ns  p90 {service.Percentile(90),6} ns  p99 {service.Percentile(99),6} ns  p99.9 {service.Percentile(99.9),7} ns  max {service.Max,9:N0} ns");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>1-minute OHLCV over a million distinct symbols (every event of a key opens, later closes, a window slot).</summary>
+    public static int DistinctKeys(int events, int keys)
+    {
+        Console.WriteLine($"distinct keys: {events:N0} trades over {keys:N0} symbols");
+        return Program.CompareBars(events, keys) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Windows, a sliding window and two patterns over <paramref name="events"/> trades that touch every one of
+    /// <paramref name="keys"/> symbols once per round (1 ms apart): state counts and retained memory after full GCs.
+    /// </summary>
+    public static int Memory(long events, int keys)
+    {
+        Console.WriteLine($"memory: {events:N0} trades over {keys:N0} symbols; tumbling bars, sliding 150 s, EVERY a -> b within 5 min (max 4 pending), EVERY a -> NOT b within 250 s (max 4)");
+        var symbols = SyntheticMarket.Symbols(keys);
+        var engine = CqlEngine.Compile("""
+            CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT) WITH (topic='md.ticks');
+            CREATE VIEW bars AS SELECT symbol, first(price) AS open, max(price) AS high, count(*) AS n, vwap(price, size) AS vwap
+              FROM trades WINDOW TUMBLING(1 MINUTE, ALLOWED LATENESS 1 SECOND) GROUP BY symbol;
+            CREATE VIEW rolling AS SELECT symbol, sum(size) AS volume FROM trades WINDOW SLIDING(150 SECONDS) GROUP BY symbol;
+            CREATE QUERY up AS SELECT a.price AS p0, b.price AS p1
+              FROM PATTERN (EVERY a = trades(size >= 500) -> b = trades(price > a.price)) WITHIN 5 MINUTES MAX PENDING 4;
+            CREATE QUERY stall AS SELECT a.price FROM PATTERN (EVERY a = trades -> NOT b = trades(size > 900)) WITHIN 250 SECONDS MAX PENDING 4
+            """, NullCqlSink.Instance);
+        var start = Timestamp.FromUtc(new DateOnly(2024, 3, 15), new TimeSpan(13, 30, 0)).UnixNanoseconds;
+        ulong seed = 3;
+        var report = Math.Max(keys, events / 10);
+        var samples = new List<(long Events, long Memory, int State)>();
+        var watch = Stopwatch.StartNew();
+        for (long n = 0; n < events; n++)
+        {
+            var r = Next(ref seed);
+            var tick = new TradeTick(symbols[n % keys], new Timestamp(start + (n * 1_000_000)), new Price(100_00000000 + (long)(r % 2_000) * 1_000_000), 1 + (long)((r >> 20) % 1_000), n);
+            engine.OnTrade(in tick);
+            if ((n + 1) % report == 0)
+            {
+                watch.Stop();
+                var memory = GC.GetTotalMemory(forceFullCollection: true);
+                var state = engine.Queries.Sum(q => q.OpenWindows + q.PendingMatches);
+                samples.Add((n + 1, memory, state));
+                Console.WriteLine($"  after {n + 1,12:N0} events: retained {memory / 1e6,8:F1} MB, state (open windows + sliding events + pending matches) {state,9:N0}");
+                watch.Start();
+            }
+        }
+
+        watch.Stop();
+        var settled = samples.Skip(samples.Count / 3).ToList();
+        var growth = settled[^1].Memory / (double)settled[0].Memory;
+        Console.WriteLine($"  {events / watch.Elapsed.TotalSeconds / 1e6:F2} M events/s (4 queries); retained memory from {settled[0].Events:N0} to {events:N0} events: x{growth:F3}; state x{settled[^1].State / (double)settled[0].State:F3}");
+        return growth <= 1.10 ? 0 : 1;
+    }
+
+    private static (string Pack, MarketTape Tape, string Dir) Setup(int events, int symbols)
+    {
+        var dir = Directory.CreateTempSubdirectory("cql-bench-").FullName;
+        var pack = SyntheticMarket.PackFor(File.ReadAllText(PackPath()), symbols, dir);
+        return (pack, SyntheticMarket.Generate(events, symbols), dir);
+    }
+
+    private static int Queries(string pack) => CqlParser.Parse(pack).Statements.OfType<CreateQueryStatement>().Count();
+
+    private static string PackPath()
+    {
+        foreach (var from in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
+            {
+                var path = Path.Combine(dir.FullName, "streaming", "Cql", "Packs", "trading-pack.cql");
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+        }
+
+        throw new FileNotFoundException("streaming/Cql/Packs/trading-pack.cql not found above the current or the program's folder; run from the repository.");
+    }
+
+    private static string Runs1(List<double> rates) => string.Join(" ", rates.Select(r => (r / 1e6).ToString("F2", CultureInfo.InvariantCulture)));
+
+    private static ulong Next(ref ulong state)
+    {
+        var z = state += 0x9E3779B97F4A7C15;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Per query: rows and the sum of every non-DOUBLE, non-STRING column.</summary>
+    private sealed class ChecksumSink : ICqlSink
+    {
+        private readonly Dictionary<CqlRow, int> _index = new(ReferenceEqualityComparer.Instance);
+        private readonly List<(CqlRow Row, int[] Longs, long Rows, long Sum)> _queries = [];
+        private CqlRow? _last;
+        private int _lastIndex;
+
+        public Dictionary<string, (long Rows, long Sum)> Sums => _queries.ToDictionary(q => q.Row.Query, q => (q.Rows, q.Sum), StringComparer.Ordinal);
+
+        public void OnRow(CqlRow row)
+        {
+            // Each query reuses one row instance and rows come in bursts per query: resolve the layout once per query.
+            if (!ReferenceEquals(row, _last))
+            {
+                if (!_index.TryGetValue(row, out _lastIndex))
+                {
+                    _lastIndex = Register(row);
+                }
+
+                _last = row;
+            }
+
+            var entry = _queries[_lastIndex];
+            long sum = 0;
+            foreach (var i in entry.Longs)
+            {
+                sum += row.GetInt64(i);
+            }
+
+            _queries[_lastIndex] = (entry.Row, entry.Longs, entry.Rows + 1, entry.Sum + sum);
+        }
+
+        public void OnLate(in CqlLateEvent late) => throw new InvalidOperationException("The benchmark's events are in time order.");
+
+        // Separate method: a lambda capturing 'row' in OnRow would allocate its closure on every call.
+        private int Register(CqlRow row)
+        {
+            _index.Add(row, _queries.Count);
+            _queries.Add((row, [.. Enumerable.Range(0, row.Columns.Length).Where(i => row.Columns[i].Type is not (CqlType.Double or CqlType.String))], 0, 0));
+            return _queries.Count - 1;
+        }
+    }
+}
