@@ -94,7 +94,11 @@ public sealed record CqlSelect(
     CqlExpr? Having,
     CqlEmitMode Emit,
     bool EmitWritten,
-    string? Into);
+    string? Into)
+{
+    /// <summary>Target continuous view of <c>INTO VIEW name</c> (a table in the ODS upserted by window key), or null.</summary>
+    public string? IntoView { get; init; }
+}
 
 /// <summary>One projected item.</summary>
 /// <param name="Expr">The expression.</param>

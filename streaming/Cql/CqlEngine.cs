@@ -151,7 +151,8 @@ public sealed class CqlEngine
             } + (select.GroupBy.Length > 0 ? " by symbol" : string.Empty) + $", lateness {Duration(((WindowedAggregateQuery)query).AllowedLatenessNanos)}, emit {select.Emit.ToString().ToLowerInvariant()}"
             : "stateless";
         return $"from {select.From}: {shape} -> ({string.Join(", ", query.Columns.Select(c => c.Name + " " + CqlCompiler.Name(c.Type)))})"
-            + (select.Into is { } into ? $" into '{into}'" : string.Empty);
+            + (select.Into is { } into ? $" into '{into}'" : string.Empty)
+            + (select.IntoView is { } view ? $" into view {view}" : string.Empty);
     }
 
     private static string Duration(long nanos) => nanos switch

@@ -186,6 +186,7 @@ public static class CqlParser
         var emit = CqlEmitMode.Final;
         var emitWritten = false;
         string? into = null;
+        string? intoView = null;
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var order = new[] { "WINDOW", "WHERE", "GROUP", "HAVING", "EMIT", "INTO" };
         var last = -1;
@@ -262,9 +263,15 @@ public static class CqlParser
 
                     break;
                 default:
+                    if (p.Accept("VIEW"))
+                    {
+                        intoView = p.Identifier("a view name after INTO VIEW (the ODS table the rows are upserted into)");
+                        break;
+                    }
+
                     if (p.Current.Kind != TokenKind.String)
                     {
-                        throw p.Error($"expected a 'quoted' topic name after INTO, found {p.Current.Describe()}", "write INTO 'topic.name'");
+                        throw p.Error($"expected a 'quoted' topic name or VIEW name after INTO, found {p.Current.Describe()}", "write INTO 'topic.name' or INTO VIEW name");
                     }
 
                     into = p.Advance().Text;
@@ -272,7 +279,7 @@ public static class CqlParser
             }
         }
 
-        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into);
+        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into) { IntoView = intoView };
     }
 
     private static CqlWindow ParseWindow(State p, CqlPosition at)

@@ -35,6 +35,9 @@ public abstract class CqlQuery
     /// <summary>Target topic of <c>INTO</c>, or null.</summary>
     public string? IntoTopic => Statement.Select.Into;
 
+    /// <summary>Target continuous view of <c>INTO VIEW</c>, or null.</summary>
+    public string? IntoView => Statement.Select.IntoView;
+
     /// <summary>Events passed to <see cref="OnTrade"/>.</summary>
     public long EventsIn { get; private protected set; }
 

@@ -43,10 +43,9 @@ public sealed class CqlKafkaRunnerTests
         }
 
         CqlStreamReport report;
-        using (var consumer = kafka.Clients.CreateLosslessConsumer("cql", "cql"))
         using (var producer = kafka.Clients.CreateProducer("cql"))
         {
-            var runner = new CqlKafkaRunner(Script, consumer, producer, new CqlStreamOptions("cql-in", 1, "cql-late"));
+            var runner = new CqlKafkaRunner(Script, kafka.Clients, "cql", producer, new CqlStreamOptions("cql-in", 1, "cql-late"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             report = runner.Run(timeout.Token);
         }
