@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -27,8 +26,9 @@ public sealed record ViewRejection(string View, CqlRecord Row, string Constraint
 /// </summary>
 /// <remarks>
 /// <see cref="Upsert"/> writes a batch in one transaction, so a batch becomes visible at once. When a row breaks a rule
-/// the transaction is rolled back and the batch is written again row by row: every valid row lands, every invalid one
-/// is returned as a <see cref="ViewRejection"/> with the constraint's name. Upserts are idempotent (a replayed row
+/// the transaction is rolled back, each row is checked against the view's rules (the schema's own CHECK expressions and
+/// the instrument reference, evaluated by the database) and the valid rows are written in one transaction: every valid
+/// row lands, every invalid one is returned as a <see cref="ViewRejection"/> with the constraint's name. Upserts are idempotent (a replayed row
 /// replaces itself), which is what makes at-least-once delivery safe. Not thread-safe: one writer thread per store.
 /// </remarks>
 public abstract class ContinuousViewStore : IDisposable
@@ -103,28 +103,43 @@ public abstract class ContinuousViewStore : IDisposable
 
         using var lease = new Lease(this);
         var connection = lease.Connection;
-        try
+        if (TryWriteAll(connection, rows))
         {
-            using var tx = connection.BeginTransaction();
-            foreach (var row in rows)
-            {
-                Execute(connection, tx, row);
-            }
-
-            tx.Commit();
             return [];
         }
-        catch (DbException e) when (ViolatedConstraint(e, rows[0].View) is not null)
+
+        // Some row breaks a rule. Find which rows and rules with reads (the rules are the schema's own expressions,
+        // evaluated by the database), then write the rest in one transaction: a commit per row would cost a disk flush each.
+        var rejected = new List<ViewRejection>();
+        var valid = new List<ViewUpsert>(rows.Count);
+        foreach (var chunk in Chunks(rows))
         {
-            // Rolled back by the disposal above: write row by row so one bad row costs only itself.
+            var broken = Diagnose(connection, chunk);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (broken.TryGetValue(i, out var rule))
+                {
+                    var row = chunk[i].Row;
+                    rejected.Add(new ViewRejection(chunk[i].View.Name, row, rule.Name, $"{row.Key} @ {row.WindowStart} breaks {rule.Name}: {rule.Check}"));
+                }
+                else
+                {
+                    valid.Add(chunk[i]);
+                }
+            }
         }
 
-        var rejected = new List<ViewRejection>();
-        foreach (var row in rows)
+        if (TryWriteAll(connection, valid))
+        {
+            return rejected;
+        }
+
+        // A rule the diagnosis cannot see (e.g. NOT NULL): fall back to one statement per row.
+        foreach (var row in valid)
         {
             try
             {
-                Execute(connection, null, row);
+                Execute(connection, null, [row]);
             }
             catch (DbException e) when (ViolatedConstraint(e, row.View) is { } constraint)
             {
@@ -133,6 +148,96 @@ public abstract class ContinuousViewStore : IDisposable
         }
 
         return rejected;
+    }
+
+    private bool TryWriteAll(DbConnection connection, IReadOnlyList<ViewUpsert> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            foreach (var chunk in Chunks(rows))
+            {
+                Execute(connection, tx, chunk);
+            }
+
+            tx.Commit();
+            return true;
+        }
+        catch (DbException e) when (ViolatedConstraint(e, rows[0].View) is not null)
+        {
+            return false; // rolled back by the transaction's disposal
+        }
+    }
+
+    /// <summary>Rows of one view, at most <see cref="ChunkRows"/> per statement (multi-row statements; PostgreSQL allows 65,535 parameters).</summary>
+    private static IEnumerable<List<ViewUpsert>> Chunks(IReadOnlyList<ViewUpsert> rows) =>
+        rows.GroupBy(r => r.View.Name, StringComparer.Ordinal).SelectMany(g => g.Chunk(ChunkRows).Select(c => c.ToList()));
+
+    private const int ChunkRows = 256;
+
+    /// <summary>The first rule (instrument reference first) each row of a chunk breaks, by index in the chunk.</summary>
+    private Dictionary<int, ViewRule> Diagnose(DbConnection connection, List<ViewUpsert> chunk)
+    {
+        var view = chunk[0].View;
+        var columns = view.StoredColumns().ToList();
+        var cases = string.Concat(view.Rules.Select(r => $" WHEN NOT ({r.Check}) THEN '{r.Name}'"));
+        var sql = $"SELECT v.row_index, CASE WHEN NOT EXISTS (SELECT 1 FROM instruments i WHERE i.symbol = v.symbol) THEN '{view.InstrumentConstraint}'{cases} ELSE NULL END " +
+                  $"FROM (VALUES {Values(view, chunk.Count, withIndex: true)}) AS v (row_index, {string.Join(", ", columns)})";
+        using var command = Command(connection, null, sql);
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            AddParameter(command, (long)i);
+            Bind(command, chunk[i]);
+        }
+
+        var broken = new Dictionary<int, ViewRule>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (!reader.IsDBNull(1))
+            {
+                var name = reader.GetString(1);
+                broken.Add((int)reader.GetInt64(0), name == view.InstrumentConstraint ? new ViewRule(name, "symbol REFERENCES instruments (symbol)") : view.Rules.First(r => r.Name == name));
+            }
+        }
+
+        return broken;
+    }
+
+    /// <summary><c>(p, p, ...), (p, p, ...)</c> for <paramref name="rows"/> rows of the view's stored columns, optionally led by a BIGINT row index.</summary>
+    private string Values(ContinuousViewSchema view, int rows, bool withIndex)
+    {
+        var types = StoredTypes(view);
+        if (withIndex)
+        {
+            types.Insert(0, CqlType.BigInt);
+        }
+
+        var sql = new StringBuilder();
+        for (var r = 0; r < rows; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < types.Count; c++)
+            {
+                sql.Append(c == 0 ? string.Empty : ", ").Append(Placeholder((r * types.Count) + c, types[c]));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.ToString();
+    }
+
+    private static List<CqlType> StoredTypes(ContinuousViewSchema view)
+    {
+        var types = new List<CqlType> { CqlType.String, CqlType.Timestamp, CqlType.Timestamp, CqlType.Boolean };
+        types.AddRange(view.ValueOrdinals.Select(o => view.QueryColumns[o].Type));
+        return types;
     }
 
     /// <summary>Every row of a view ordered by symbol and window start, each value formatted invariantly (for comparisons and tools).</summary>
@@ -228,10 +333,20 @@ public abstract class ContinuousViewStore : IDisposable
         return command;
     }
 
-    private void Execute(DbConnection connection, DbTransaction? tx, ViewUpsert upsert)
+    private void Execute(DbConnection connection, DbTransaction? tx, List<ViewUpsert> rows)
+    {
+        using var command = Command(connection, tx, UpsertSql(rows[0].View, rows.Count));
+        foreach (var row in rows)
+        {
+            Bind(command, row);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private void Bind(DbCommand command, ViewUpsert upsert)
     {
         var (view, row) = upsert;
-        using var command = Command(connection, tx, UpsertSql(view));
         AddParameter(command, ToParameter(row.Key, CqlType.String));
         AddParameter(command, ToParameter(row.WindowStart, CqlType.Timestamp));
         AddParameter(command, ToParameter(row.WindowEnd, CqlType.Timestamp));
@@ -240,23 +355,20 @@ public abstract class ContinuousViewStore : IDisposable
         {
             AddParameter(command, ToParameter(row.Values[ordinal], view.QueryColumns[ordinal].Type));
         }
-
-        command.ExecuteNonQuery();
     }
 
-    private string UpsertSql(ContinuousViewSchema view)
+    private string UpsertSql(ContinuousViewSchema view, int rows)
     {
-        if (_upsertSql.TryGetValue(view.Name, out var sql))
+        var key = string.Create(CultureInfo.InvariantCulture, $"{view.Name}#{rows}");
+        if (_upsertSql.TryGetValue(key, out var sql))
         {
             return sql;
         }
 
-        ImmutableArray<string> columns = [.. view.StoredColumns()];
-        var types = new List<CqlType> { CqlType.String, CqlType.Timestamp, CqlType.Timestamp, CqlType.Boolean };
-        types.AddRange(view.ValueOrdinals.Select(o => view.QueryColumns[o].Type));
-        sql = $"INSERT INTO {view.Name} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", types.Select((t, i) => Placeholder(i, t)))}) " +
+        var columns = view.StoredColumns().ToList();
+        sql = $"INSERT INTO {view.Name} ({string.Join(", ", columns)}) VALUES {Values(view, rows, withIndex: false)} " +
               $"ON CONFLICT (symbol, window_start) DO UPDATE SET {string.Join(", ", columns.Skip(2).Select(c => $"{c} = excluded.{c}"))}";
-        _upsertSql.Add(view.Name, sql);
+        _upsertSql.Add(key, sql);
         return sql;
     }
 
