@@ -498,9 +498,28 @@ public sealed class CqlKafkaRunner
         var offsets = _partitions.Values.Where(r => r.NextOffset > 0)
             .Select(r => new TopicPartitionOffset(_options.InputTopic, new Partition(r.Partition), new Offset(r.NextOffset)))
             .ToList();
-        if (offsets.Count > 0)
+        TryCommit(_consumer, offsets);
+    }
+
+    /// <summary>
+    /// Commits offsets for monitoring (lag) and for runs without checkpoints. A commit refused because the group is
+    /// rebalancing is not an error: with checkpoints the position lives in the checkpoint, and without them the next
+    /// commit or a replay from the previous one is the at-least-once contract.
+    /// </summary>
+    private void TryCommit(IConsumer<byte[]?, byte[]> consumer, List<TopicPartitionOffset> offsets)
+    {
+        if (offsets.Count == 0)
         {
-            _consumer.Commit(offsets);
+            return;
+        }
+
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_NoOffset)
+        {
+            _services.Log?.Invoke($"commit skipped ({e.Error.Code}): the group is rebalancing");
         }
     }
 
@@ -568,10 +587,7 @@ public sealed class CqlKafkaRunner
             _services.Log?.Invoke($"revoked p{run.Partition} at offset {run.NextOffset}");
         }
 
-        if (commits.Count > 0)
-        {
-            consumer.Commit(commits);
-        }
+        TryCommit(consumer, commits);
     }
 
     private void OnLost(IConsumer<byte[]?, byte[]> consumer, List<TopicPartitionOffset> partitions)
