@@ -65,6 +65,9 @@ public sealed record CqlStreamServices
     /// <summary>Clock for timers and freshness (default: the system's).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Last say on the group consumer's configuration (e.g. <c>FetchWaitMaxMs</c> for latency), or null.</summary>
+    public Action<ConsumerConfig>? ConfigureConsumer { get; init; }
+
     /// <summary>Receives one line per assignment, revocation, checkpoint and completed partition (null = silent).</summary>
     public Action<string>? Log { get; init; }
 }
@@ -195,6 +198,8 @@ public sealed class CqlKafkaRunner
                     c.SessionTimeoutMs = (int)session.TotalMilliseconds;
                     c.HeartbeatIntervalMs = Math.Max(100, (int)session.TotalMilliseconds / 6);
                 }
+
+                _services.ConfigureConsumer?.Invoke(c);
             })
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
@@ -316,7 +321,9 @@ public sealed class CqlKafkaRunner
         var partition = record.Partition.Value;
         if (!_partitions.TryGetValue(partition, out var run))
         {
-            throw new InvalidOperationException($"Received {record.TopicPartitionOffset} of a partition this process does not own.");
+            // A record fetched before the partition was taken away: its new owner resumes from the checkpoint and
+            // processes it, so skipping it here loses nothing.
+            return;
         }
 
         var next = record.Offset.Value + 1;
