@@ -111,26 +111,7 @@ public static class Program
             }
         }, TaskCreationOptions.LongRunning);
 
-        using (var producer = kafka.Clients.CreateProducer($"feed-{n}", c => c.LingerMs = 0))
-        {
-            var buffer = new byte[MarketDataCodec.MaxRecordLength];
-            var start = Stopwatch.GetTimestamp();
-            for (var i = 0; i < ticks.Length; i++)
-            {
-                var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-                while (Stopwatch.GetTimestamp() < due)
-                {
-                    Thread.SpinWait(20); // pacing the feed, not waiting for an outcome
-                }
-
-                var length = MarketDataCodec.Encode(ticks[i], buffer);
-                sent[i] = Stopwatch.GetTimestamp();
-                producer.Produce(input, new Message<byte[]?, byte[]> { Key = Encoding.ASCII.GetBytes(ticks[i].Symbol.Value), Value = buffer.AsSpan(0, length).ToArray() });
-            }
-
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
-
+        Feed(kafka, n, input, ticks, rate, sent);
         reader.Wait();
         stop.Cancel();
         stage.Wait();
@@ -190,24 +171,10 @@ public static class Program
             var runner = new CqlKafkaRunner(ViewScript.Replace("'bench-in'", $"'{input}'", StringComparison.Ordinal), kafka.Clients, "view-" + input, producer,
                 new CqlStreamOptions(input, 1, "cql.late"), services: new CqlStreamServices { Views = views, ConfigureConsumer = LowLatency });
             var run = Task.Factory.StartNew(() => runner.Run(CancellationToken.None), TaskCreationOptions.LongRunning);
-            using (var feed = kafka.Clients.CreateProducer($"feed-{n}", c => c.LingerMs = 0))
+            Feed(kafka, n, input, ticks, rate, sent: null);
+            using (var marker = kafka.Clients.CreateProducer($"marker-{n}"))
             {
-                var buffer = new byte[MarketDataCodec.MaxRecordLength];
-                var start = Stopwatch.GetTimestamp();
-                for (var i = 0; i < ticks.Length; i++)
-                {
-                    var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-                    while (Stopwatch.GetTimestamp() < due)
-                    {
-                        Thread.SpinWait(20);
-                    }
-
-                    var length = MarketDataCodec.Encode(ticks[i], buffer);
-                    feed.Produce(input, new Message<byte[]?, byte[]> { Key = Encoding.ASCII.GetBytes(ticks[i].Symbol.Value), Value = buffer.AsSpan(0, length).ToArray() });
-                }
-
-                feed.Flush(TimeSpan.FromSeconds(30));
-                EndOfStream.WriteAsync(feed, input, 1, CancellationToken.None).GetAwaiter().GetResult();
+                EndOfStream.WriteAsync(marker, input, 1, CancellationToken.None).GetAwaiter().GetResult();
             }
 
             return run.GetAwaiter().GetResult().Freshness ?? throw new InvalidOperationException("no view batch was written");
@@ -225,6 +192,32 @@ public static class Program
     private static void LowLatency(ConsumerConfig config) => config.FetchWaitMaxMs = FetchWaitMs;
 
     private static int FetchWaitMs { get; set; } = 500;
+
+    /// <summary>Produces <paramref name="ticks"/> at <paramref name="rate"/> per second, recording each send time in <paramref name="sent"/>.</summary>
+    private static void Feed(KafkaEndpoint kafka, int n, string input, TradeTick[] ticks, int rate, long[]? sent)
+    {
+        using var producer = kafka.Clients.CreateProducer($"feed-{n}", c => c.LingerMs = 0);
+        var buffer = new byte[MarketDataCodec.MaxRecordLength];
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                Thread.SpinWait(20); // pacing the feed, not waiting for an outcome
+            }
+
+            var length = MarketDataCodec.Encode(ticks[i], buffer);
+            if (sent is not null)
+            {
+                sent[i] = Stopwatch.GetTimestamp();
+            }
+
+            producer.Produce(input, new Message<byte[]?, byte[]> { Key = Encoding.ASCII.GetBytes(ticks[i].Symbol.Value), Value = buffer.AsSpan(0, length).ToArray() });
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+    }
 
     private static long Sequence(byte[] json)
     {

@@ -635,27 +635,11 @@ public sealed class CqlKafkaRunner
 
         if (partition is { } p)
         {
-            ProduceWithBackpressure(new TopicPartition(topic, new Partition(p)), message);
+            _producer.ProduceWithBackpressure(new TopicPartition(topic, new Partition(p)), message, OnDelivery, CancellationToken.None);
         }
         else
         {
             _producer.ProduceWithBackpressure(topic, message, OnDelivery, CancellationToken.None);
-        }
-    }
-
-    private void ProduceWithBackpressure(TopicPartition target, Message<byte[]?, byte[]> message)
-    {
-        while (true)
-        {
-            try
-            {
-                _producer.Produce(target, message, OnDelivery);
-                return;
-            }
-            catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                _producer.Poll(TimeSpan.FromMilliseconds(20));
-            }
         }
     }
 

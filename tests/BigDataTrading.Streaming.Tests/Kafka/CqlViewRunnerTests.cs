@@ -15,11 +15,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
 {
     private const int Partitions = 4;
 
-    private const string Script = """
-        CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT) WITH (topic = 'cql-in', key = 'symbol', timestamp = 'time');
-        CREATE VIEW bars_1m AS
-          SELECT symbol, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(size) AS volume, count(*) AS trades
-          FROM trades WINDOW TUMBLING(1 MINUTE) GROUP BY symbol EMIT CHANGES INTO VIEW bars_1m;
+    private const string Script = StreamTestKit.BarsView + """
         CREATE QUERY vwap_5m AS
           SELECT symbol, vwap(price, size) AS vwap, stddev(price) AS sd
           FROM trades WINDOW HOPPING(SIZE 5 MINUTES, ADVANCE 1 MINUTE) GROUP BY symbol EMIT FINAL INTO 'cql-vwap';
@@ -63,8 +59,9 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
             Assert.Equal("bars_1m_instrument", d.Reason);
             Assert.Equal("MSFT", JsonDocument.Parse(d.Value).RootElement.GetProperty("key").GetString());
         });
-        Assert.NotNull(report.Freshness);
-        Assert.True(report.Freshness!.MaxMs <= 1000, $"view freshness max {report.Freshness.MaxMs} ms");
+        // Freshness is measured (a catch-up over a backlog is bounded by throughput, not by the 1 s live budget, which
+        // A_view_row_is_visible_in_postgres_within_one_second_of_its_event pins).
+        Assert.True(report.Freshness is { Batches: > 0 });
     }
 
     [Fact]

@@ -15,11 +15,7 @@ public sealed partial class StreamScaleOutTests : IClassFixture<PostgresServerFi
 {
     private const int Partitions = 4;
 
-    private const string Script = """
-        CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT) WITH (topic = 'cql-in', key = 'symbol', timestamp = 'time');
-        CREATE VIEW bars_1m AS
-          SELECT symbol, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(size) AS volume, count(*) AS trades
-          FROM trades WINDOW TUMBLING(1 MINUTE) GROUP BY symbol EMIT CHANGES INTO VIEW bars_1m;
+    private const string Script = StreamTestKit.BarsView + """
         CREATE VIEW vwap_5m AS
           SELECT symbol, vwap(price, size) AS vwap, sum(size) AS volume
           FROM trades WINDOW HOPPING(SIZE 5 MINUTES, ADVANCE 1 MINUTE) GROUP BY symbol EMIT FINAL INTO VIEW vwap_5m;

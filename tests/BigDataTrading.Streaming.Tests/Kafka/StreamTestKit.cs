@@ -15,6 +15,15 @@ namespace BigDataTrading.Streaming.Tests.Kafka;
 /// <summary>Trades, topics and databases for the stream runtime tests.</summary>
 internal static class StreamTestKit
 {
+    /// <summary>The trades stream on topic <c>cql-in</c> and a 1-minute OHLCV view, EMIT CHANGES into the ODS view <c>bars_1m</c>.</summary>
+    public const string BarsView = """
+        CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT) WITH (topic = 'cql-in', key = 'symbol', timestamp = 'time');
+        CREATE VIEW bars_1m AS
+          SELECT symbol, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(size) AS volume, count(*) AS trades
+          FROM trades WINDOW TUMBLING(1 MINUTE) GROUP BY symbol EMIT CHANGES INTO VIEW bars_1m;
+
+        """;
+
     public static readonly string[] Symbols = ["SPY", "AAPL", "MSFT", "QQQ", "IBM", "GE", "F", "T"];
 
     /// <summary>Synthetic trades of <paramref name="symbols"/> over one session, in time order (no bad ticks).</summary>
