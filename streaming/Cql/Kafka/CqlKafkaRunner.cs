@@ -150,6 +150,7 @@ public sealed class CqlKafkaRunner
     private long _consumedAt;
     private long _pendingSince;
     private long _lastCheckpoint;
+    private long _lastRemoteCheck;
     private bool _assigned;
     private bool _stopping;
 
@@ -408,12 +409,24 @@ public sealed class CqlKafkaRunner
             return false;
         }
 
+        foreach (var run in _partitions.Values)
+        {
+            if (!run.Completed)
+            {
+                return false; // the common case, decided without I/O
+            }
+        }
+
+        // Every owned partition is done: are the others? Ask the shared checkpoints at most once per poll interval.
+        if (_services.Checkpoints is not null && _services.Time.GetElapsedTime(_lastRemoteCheck) < _options.PollInterval)
+        {
+            return false;
+        }
+
+        _lastRemoteCheck = _services.Time.GetTimestamp();
         for (var p = 0; p < _options.InputPartitions; p++)
         {
-            var done = _partitions.TryGetValue(p, out var run)
-                ? run.Completed
-                : _services.Checkpoints?.IsCompleted(_options.InputTopic, p) ?? _completedHere.Contains(p);
-            if (!done)
+            if (!_partitions.ContainsKey(p) && !(_services.Checkpoints?.IsCompleted(_options.InputTopic, p) ?? _completedHere.Contains(p)))
             {
                 return false;
             }
