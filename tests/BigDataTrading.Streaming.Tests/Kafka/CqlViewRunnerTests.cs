@@ -83,7 +83,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         using (var cts = new CancellationTokenSource())
         using (var runProducer = kafka.Clients.CreateProducer("run1"))
         {
-            var runner = new CqlKafkaRunner(Script, kafka.Clients, "paused", runProducer, new CqlStreamOptions("cql-in", Partitions, "cql.late"),
+            var runner = new CqlKafkaRunner(Script, kafka.Clients, "paused", runProducer, Options(Partitions),
                 services: new CqlStreamServices { Views = paused, Checkpoints = store });
             var run = Task.Run(() => runner.Run(cts.Token));
             Assert.True(StreamTestKit.Eventually(() => runner.EventsConsumed == half || run.IsCompleted, TimeSpan.FromSeconds(60)), "the first run did not consume the first half");
@@ -100,7 +100,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         CqlStreamReport second;
         using (var runProducer = kafka.Clients.CreateProducer("run2"))
         {
-            var runner = new CqlKafkaRunner(Script, kafka.Clients, "paused", runProducer, new CqlStreamOptions("cql-in", Partitions, "cql.late"),
+            var runner = new CqlKafkaRunner(Script, kafka.Clients, "paused", runProducer, Options(Partitions),
                 services: new CqlStreamServices { Views = paused, Checkpoints = store });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             second = runner.Run(timeout.Token);
@@ -117,7 +117,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         using (var runProducer = kafka.Clients.CreateProducer("ref"))
         {
             var runner = new CqlKafkaRunner(Script.Replace("'cql-vwap'", "'ref-vwap'", StringComparison.Ordinal), kafka.Clients, "reference", runProducer,
-                new CqlStreamOptions("cql-in", Partitions, "cql.late"), services: new CqlStreamServices { Views = reference });
+                Options(Partitions), services: new CqlStreamServices { Views = reference });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             Assert.Equal(trades.Count, runner.Run(timeout.Token).EventsIn);
         }
@@ -136,7 +136,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         views.RegisterInstruments(["SPY"]);
         using var producer = kafka.Clients.CreateProducer("feed");
         using var runProducer = kafka.Clients.CreateProducer("run");
-        var runner = new CqlKafkaRunner(Script, kafka.Clients, "fresh", runProducer, new CqlStreamOptions("cql-in", 1, "cql.late", StopAtEndOfStream: false),
+        var runner = new CqlKafkaRunner(Script, kafka.Clients, "fresh", runProducer, Options(1) with { StopAtEndOfStream = false },
             services: new CqlStreamServices { Views = views });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var run = Task.Run(() => runner.Run(cts.Token));
@@ -144,7 +144,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         // Each event opens a new minute: its bar row must appear. Measured from just before producing (so it includes
         // the Kafka hop) to the moment a separate connection sees the row.
         var latencies = new List<double>();
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 10; i++)
         {
             var tick = CqlTestKit.Trade("SPY", (i * 60) + 1, 100 + i, 10);
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -155,7 +155,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
 
         await cts.CancelAsync();
         var report = await run;
-        Assert.Equal(20, report.EventsIn);
+        Assert.Equal(10, report.EventsIn);
         Assert.True(latencies.Max() <= 1000, $"slowest row became visible after {latencies.Max():F0} ms (all: {string.Join(", ", latencies.Select(l => l.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
         Assert.True(report.Freshness!.MaxMs <= 1000, $"runner-measured freshness max {report.Freshness.MaxMs} ms");
     }
@@ -199,13 +199,16 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         Assert.Equal(["aborted", "committed"], seen);
     }
 
+    /// <summary>Runner options with a short group session: the mock cluster completes a join only when the session timeout (minus 1 s) expires.</summary>
+    private static CqlStreamOptions Options(int partitions) => new("cql-in", partitions, "cql.late") { SessionTimeout = TimeSpan.FromSeconds(2) };
+
     private static List<(int, string)> ByPartition(List<(int Partition, byte[] Value, string? Reason)> rows) =>
         [.. rows.Select(r => (r.Partition, Encoding.UTF8.GetString(r.Value))).OrderBy(r => r.Partition)];
 
     private static CqlStreamReport Run(KafkaEndpoint kafka, string group, ContinuousViewStore views, FileCqlCheckpointStore? checkpoints)
     {
         using var producer = kafka.Clients.CreateProducer(group);
-        var runner = new CqlKafkaRunner(Script, kafka.Clients, group, producer, new CqlStreamOptions("cql-in", Partitions, "cql.late"),
+        var runner = new CqlKafkaRunner(Script, kafka.Clients, group, producer, Options(Partitions),
             services: new CqlStreamServices { Views = views, Checkpoints = checkpoints });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         return runner.Run(timeout.Token);

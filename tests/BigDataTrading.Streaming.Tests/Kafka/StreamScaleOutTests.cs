@@ -101,7 +101,7 @@ public sealed partial class StreamScaleOutTests : IClassFixture<PostgresServerFi
         reference.RegisterInstruments(StreamTestKit.Symbols);
         using (var runProducer = kafka.Clients.CreateProducer("reference"))
         {
-            var runner = new CqlKafkaRunner(Script, kafka.Clients, "reference", runProducer, new CqlStreamOptions("cql-in", Partitions, "cql.late"),
+            var runner = new CqlKafkaRunner(Script, kafka.Clients, "reference", runProducer, new CqlStreamOptions("cql-in", Partitions, "cql.late") { SessionTimeout = TimeSpan.FromSeconds(2) },
                 services: new CqlStreamServices { Views = reference });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             Assert.Equal(trades.Count, runner.Run(timeout.Token).EventsIn);
