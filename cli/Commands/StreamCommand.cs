@@ -57,13 +57,25 @@ public static class StreamCommand
 
             await using var kafka = KafkaEndpoint.Start(kafkaOptions);
             using var producer = kafka.Clients.CreateProducer("stream");
-            using var views = parse.GetValue(ods) is { Length: > 0 } spec ? ContinuousViewStore.Open(spec) : null;
-            if (views is not null && parse.GetValue(instruments) is { Length: > 0 } list)
+            ContinuousViewStore? opened = null;
+            try
             {
-                views.RegisterInstruments(File.Exists(list)
-                    ? File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
-                    : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                opened = parse.GetValue(ods) is { Length: > 0 } spec ? ContinuousViewStore.Open(spec) : null;
+                if (opened is not null && parse.GetValue(instruments) is { Length: > 0 } list)
+                {
+                    opened.RegisterInstruments(File.Exists(list)
+                        ? File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+                        : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                }
             }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or ArgumentException or IOException)
+            {
+                opened?.Dispose();
+                await Console.Error.WriteLineAsync($"error: --ods/--instruments: {ex.Message}");
+                return 2;
+            }
+
+            using var views = opened;
 
             var services = new CqlStreamServices
             {
@@ -95,7 +107,18 @@ public static class StreamCommand
             var outputs = runner.Queries.Select(q => q.IntoTopic).OfType<string>().Append(parse.GetValue(late)!).Append(options.ViewDeadLetterTopic).Distinct(StringComparer.Ordinal);
             await kafka.Topics.EnsureTopicsAsync(KafkaTopology.Of([.. outputs.Select(t => new TopicSpec(t, kafkaOptions.DefaultPartitions))]), ct);
             Console.WriteLine($"running {runner.Queries.Count} queries over {parse.GetValue(topic)} ({kafka.BootstrapServers})");
-            var report = await Task.Factory.StartNew(() => runner.Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            CqlStreamReport report;
+            try
+            {
+                report = await Task.Factory.StartNew(() => runner.Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A checkpoint that cannot be restored (another script, a damaged file): the message says what to do.
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+
             Console.WriteLine($"{report.EventsIn:N0} events, {report.LateEvents:N0} late, {report.Undecodable:N0} undecodable, {report.Checkpoints:N0} checkpoints");
             if (report.Freshness is { } fresh)
             {

@@ -128,6 +128,28 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
     }
 
     [Fact]
+    public async Task A_checkpoint_taken_with_another_script_is_refused_with_what_to_do()
+    {
+        await using var kafka = KafkaEndpoint.Start(new KafkaOptions { DefaultPartitions = 1 });
+        await StreamTestKit.Topics(kafka, 1, "cql-in", "cql-vwap", "cql.late", "cql.ods.dead");
+        using var producer = kafka.Clients.CreateProducer("feed");
+        await StreamTestKit.ProduceAndEnd(producer, "cql-in", 1, StreamTestKit.Trades(50, ["SPY"]));
+        var store = new FileCqlCheckpointStore(Path.Combine(_dir, "checkpoints"));
+        using var views = new DuckDbContinuousViewStore(Path.Combine(_dir, "ods.duckdb"));
+        views.RegisterInstruments(["SPY"]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = new CqlKafkaRunner(Script, kafka.Clients, "g", producer, Options(1), services: new CqlStreamServices { Views = views, Checkpoints = store });
+        Assert.Equal(50, first.Run(timeout.Token).EventsIn);
+        Assert.True(store.IsCompleted("cql-in", 0));
+
+        var changed = new CqlKafkaRunner(Script.Replace("1 MINUTE", "2 MINUTES", StringComparison.Ordinal), kafka.Clients, "g", producer, Options(1),
+            services: new CqlStreamServices { Views = views, Checkpoints = store });
+        var error = Assert.Throws<InvalidDataException>(() => changed.Run(timeout.Token));
+        Assert.Contains("another CQL script", error.Message, StringComparison.Ordinal);
+        Assert.Contains("new checkpoint folder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_view_row_is_visible_in_postgres_within_one_second_of_its_event()
     {
         await using var kafka = KafkaEndpoint.Start(new KafkaOptions { DefaultPartitions = 1 });
