@@ -3,12 +3,15 @@ using BigDataTrading.Core;
 using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Streaming.Cql;
 using BigDataTrading.Streaming.Cql.Kafka;
+using BigDataTrading.Streaming.Cql.Ods;
 
 namespace BigDataTrading.Cli.Commands;
 
 /// <summary>
 /// <c>bdt stream --queries FILE</c>: runs a CQL script against Kafka — trades from the input topic, each query's rows to
-/// its <c>INTO</c> topic as JSON, late and undecodable events to the late topic with a reason.
+/// its <c>INTO</c> topic as JSON, <c>INTO VIEW</c> rows upserted into the ODS (<c>--ods</c>), late, undecodable and
+/// rule-breaking records to dead-letter topics with a reason; with <c>--checkpoint-dir</c> state and offsets are
+/// checkpointed per partition, so restarts and the members of one consumer group (<c>--group</c>) share the work.
 /// </summary>
 public static class StreamCommand
 {
@@ -21,9 +24,14 @@ public static class StreamCommand
         var late = new Option<string>("--late-topic") { Description = "Topic for late and undecodable events.", DefaultValueFactory = _ => "cql.late" };
         var group = new Option<string>("--group") { Description = "Consumer group.", DefaultValueFactory = _ => "bdt-stream" };
         var follow = new Option<bool>("--follow") { Description = "Keep running past end-of-stream markers until Ctrl+C." };
+        var ods = new Option<string?>("--ods") { Description = "ODS for INTO VIEW queries: duckdb:PATH (embedded, one process) or postgres:CONNECTION-STRING (shared by a consumer group)." };
+        var instruments = new Option<string?>("--instruments") { Description = "Instruments the views may reference: a comma-separated list or a file with one symbol per line." };
+        var checkpoints = new Option<DirectoryInfo?>("--checkpoint-dir") { Description = "Checkpoint folder shared by the consumer group: state + offsets per partition; a restart or rebalance resumes from it." };
+        var interval = new Option<int>("--checkpoint-interval-ms") { Description = "Periodic checkpoint interval.", DefaultValueFactory = _ => 5_000 };
+        var session = new Option<int?>("--session-timeout-ms") { Description = "Consumer-group session timeout: how soon a crashed member's partitions move to the others." };
         var command = new Command("stream", "Run continuous CQL queries over a Kafka topic of trades.")
         {
-            queries, bootstrap, topic, late, group, follow,
+            queries, bootstrap, topic, late, group, follow, ods, instruments, checkpoints, interval, session,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -48,24 +56,75 @@ public static class StreamCommand
             }
 
             await using var kafka = KafkaEndpoint.Start(kafkaOptions);
-            using var consumer = kafka.Clients.CreateLosslessConsumer(parse.GetValue(group)!, "stream");
             using var producer = kafka.Clients.CreateProducer("stream");
+            ContinuousViewStore? opened = null;
+            try
+            {
+                opened = parse.GetValue(ods) is { Length: > 0 } spec ? ContinuousViewStore.Open(spec) : null;
+                if (opened is not null && parse.GetValue(instruments) is { Length: > 0 } list)
+                {
+                    opened.RegisterInstruments(File.Exists(list)
+                        ? File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+                        : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                }
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or ArgumentException or IOException)
+            {
+                opened?.Dispose();
+                await Console.Error.WriteLineAsync($"error: --ods/--instruments: {ex.Message}");
+                return 2;
+            }
+
+            using var views = opened;
+
+            var services = new CqlStreamServices
+            {
+                Views = views,
+                Checkpoints = parse.GetValue(checkpoints) is { } dir ? new FileCqlCheckpointStore(dir.FullName) : null,
+                Log = line => Console.WriteLine(line),
+            };
+            var options = new CqlStreamOptions(parse.GetValue(topic)!, kafkaOptions.DefaultPartitions, parse.GetValue(late)!, !parse.GetValue(follow))
+            {
+                CheckpointInterval = TimeSpan.FromMilliseconds(Math.Max(1, parse.GetValue(interval))),
+                SessionTimeout = parse.GetValue(session) is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            };
             CqlKafkaRunner runner;
             try
             {
-                runner = new CqlKafkaRunner(await File.ReadAllTextAsync(file.FullName, ct), consumer, producer, new CqlStreamOptions(parse.GetValue(topic)!, kafkaOptions.DefaultPartitions, parse.GetValue(late)!, !parse.GetValue(follow)));
+                runner = new CqlKafkaRunner(await File.ReadAllTextAsync(file.FullName, ct), kafka.Clients, parse.GetValue(group)!, producer, options, services: services);
             }
             catch (CqlException ex)
             {
                 await Console.Error.WriteLineAsync($"{file.Name}:{ex.Message}");
                 return 1;
             }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
 
-            var outputs = runner.Queries.Select(q => q.IntoTopic).OfType<string>().Append(parse.GetValue(late)!).Distinct(StringComparer.Ordinal);
+            var outputs = runner.Queries.Select(q => q.IntoTopic).OfType<string>().Append(parse.GetValue(late)!).Append(options.ViewDeadLetterTopic).Distinct(StringComparer.Ordinal);
             await kafka.Topics.EnsureTopicsAsync(KafkaTopology.Of([.. outputs.Select(t => new TopicSpec(t, kafkaOptions.DefaultPartitions))]), ct);
             Console.WriteLine($"running {runner.Queries.Count} queries over {parse.GetValue(topic)} ({kafka.BootstrapServers})");
-            var report = await Task.Factory.StartNew(() => runner.Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            Console.WriteLine($"{report.EventsIn:N0} events, {report.LateEvents:N0} late, {report.Undecodable:N0} undecodable");
+            CqlStreamReport report;
+            try
+            {
+                report = await Task.Factory.StartNew(() => runner.Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A checkpoint that cannot be restored (another script, a damaged file): the message says what to do.
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+
+            Console.WriteLine($"{report.EventsIn:N0} events, {report.LateEvents:N0} late, {report.Undecodable:N0} undecodable, {report.Checkpoints:N0} checkpoints");
+            if (report.Freshness is { } fresh)
+            {
+                Console.WriteLine($"views ({views!.Location}): {report.ViewRowsWritten:N0} rows written, {report.ViewRowsRejected:N0} rejected to {options.ViewDeadLetterTopic}; freshness p50 {fresh.P50Ms:F1} ms, p99 {fresh.P99Ms:F1} ms, max {fresh.MaxMs:F1} ms");
+            }
+
             foreach (var (query, rows) in report.RowsOut.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 Console.WriteLine($"  {query}: {rows:N0} rows");

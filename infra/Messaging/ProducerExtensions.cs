@@ -16,11 +16,30 @@ public static class ProducerExtensions
         Action<DeliveryReport<byte[]?, byte[]>> onDelivery,
         CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(producer);
+        UntilQueued(producer, (topic, message, onDelivery), static (p, s) => p.Produce(s.topic, s.message, s.onDelivery), ct);
+    }
+
+    /// <summary>As <see cref="ProduceWithBackpressure(IProducer{byte[], byte[]}, string, Message{byte[], byte[]}, Action{DeliveryReport{byte[], byte[]}}, CancellationToken)"/>, to one partition.</summary>
+    public static void ProduceWithBackpressure(
+        this IProducer<byte[]?, byte[]> producer,
+        TopicPartition partition,
+        Message<byte[]?, byte[]> message,
+        Action<DeliveryReport<byte[]?, byte[]>> onDelivery,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        UntilQueued(producer, (partition, message, onDelivery), static (p, s) => p.Produce(s.partition, s.message, s.onDelivery), ct);
+    }
+
+    // The state travels as a struct into a static lambda: no closure is allocated per message on the hot path.
+    private static void UntilQueued<TState>(IProducer<byte[]?, byte[]> producer, TState state, Action<IProducer<byte[]?, byte[]>, TState> produce, CancellationToken ct)
+    {
         while (true)
         {
             try
             {
-                producer.Produce(topic, message, onDelivery);
+                produce(producer, state);
                 return;
             }
             catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)

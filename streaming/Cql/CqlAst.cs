@@ -104,6 +104,9 @@ public sealed record CqlSelect(
 {
     /// <summary>The joins, never default.</summary>
     public ImmutableArray<CqlJoin> JoinList => Joins.IsDefault ? [] : Joins;
+
+    /// <summary>Target continuous view of <c>INTO VIEW name</c> (a table in the ODS upserted by window key), or null.</summary>
+    public string? IntoView { get; init; }
 }
 
 /// <summary>Kinds of join.</summary>

@@ -204,7 +204,8 @@ public sealed class CqlEngine
             : "stateless";
         var joins = string.Concat(select.JoinList.Select(j => $" {(j.Left ? "left " : string.Empty)}{(j.Kind == CqlJoinKind.AsOf ? "asof " : string.Empty)}join {j.Source}" + (j.MaxStalenessNanos is { } st ? $" within {Duration(st)}" : string.Empty)));
         return $"from {select.From}{joins}: {shape} -> ({string.Join(", ", query.Columns.Select(c => c.Name + " " + CqlCompiler.Name(c.Type)))})"
-            + (select.Into is { } into ? $" into '{into}'" : string.Empty);
+            + (select.Into is { } into ? $" into '{into}'" : string.Empty)
+            + (select.IntoView is { } view ? $" into view {view}" : string.Empty);
     }
 
     private static string Duration(long nanos) => nanos switch

@@ -316,6 +316,7 @@ public static class CqlParser
         var emit = CqlEmitMode.Final;
         var emitWritten = false;
         string? into = null;
+        string? intoView = null;
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var order = new[] { "WINDOW", "WHERE", "GROUP", "HAVING", "EMIT", "INTO" };
         var last = -1;
@@ -392,9 +393,15 @@ public static class CqlParser
 
                     break;
                 default:
+                    if (p.Accept("VIEW"))
+                    {
+                        intoView = p.Identifier("a view name after INTO VIEW (the ODS table the rows are upserted into)");
+                        break;
+                    }
+
                     if (p.Current.Kind != TokenKind.String)
                     {
-                        throw p.Error($"expected a 'quoted' topic name after INTO, found {p.Current.Describe()}", "write INTO 'topic.name'");
+                        throw p.Error($"expected a 'quoted' topic name or VIEW name after INTO, found {p.Current.Describe()}", "write INTO 'topic.name' or INTO VIEW name");
                     }
 
                     into = p.Advance().Text;
@@ -402,7 +409,7 @@ public static class CqlParser
             }
         }
 
-        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into, fromAlias, joins.ToImmutable(), pattern);
+        return new CqlSelect(items.ToImmutable(), from, fromPosition, where, groupBy.ToImmutable(), window, having, emit, emitWritten, into, fromAlias, joins.ToImmutable(), pattern) { IntoView = intoView };
     }
 
     private static readonly HashSet<string> s_notAliases = new(StringComparer.OrdinalIgnoreCase)

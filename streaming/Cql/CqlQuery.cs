@@ -37,6 +37,9 @@ public abstract class CqlQuery
     /// <summary>Target topic of <c>INTO</c>, or null.</summary>
     public string? IntoTopic => Statement.Select.Into;
 
+    /// <summary>Target continuous view of <c>INTO VIEW</c>, or null.</summary>
+    public string? IntoView => Statement.Select.IntoView;
+
     /// <summary>Events passed to <see cref="OnTrade"/>.</summary>
     public long EventsIn { get; private protected set; }
 
@@ -97,6 +100,9 @@ internal abstract class EventQuery<T> : CqlQuery
         _join = join;
     }
 
+    /// <summary>True when the query joins quotes (as-of), whose latest-quote table is state of its own.</summary>
+    private protected bool HasQuoteJoinState => _join?.Quotes is not null;
+
     public sealed override void OnTrade(in TradeTick tick)
     {
         if (typeof(T) == typeof(TradeTick))
@@ -143,7 +149,7 @@ internal abstract class EventQuery<T> : CqlQuery
 }
 
 /// <summary>Filter + projection: one row per event that passes WHERE. Holds no state.</summary>
-internal sealed class StatelessQuery<T> : EventQuery<T>
+internal sealed class StatelessQuery<T> : EventQuery<T>, ICqlSnapshotable
     where T : struct
 {
     private readonly EventPredicate<T>? _where;
@@ -159,6 +165,23 @@ internal sealed class StatelessQuery<T> : EventQuery<T>
     {
         _where = compiled.Where;
         _project = compiled.Project;
+    }
+
+    /// <summary>Only the counters are state, unless an as-of join holds latest quotes (not in the snapshot format yet).</summary>
+    public bool CanSnapshot => !HasQuoteJoinState;
+
+    public void WriteSnapshot(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(EventsIn);
+        writer.Write(RowsOut);
+    }
+
+    public void RestoreSnapshot(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        EventsIn = reader.ReadInt64();
+        RowsOut = reader.ReadInt64();
     }
 
     private protected override void Process(in T e)

@@ -21,7 +21,7 @@ namespace BigDataTrading.Streaming.Cql;
 /// of gaps in any span of (lateness + gap); plus one small entry per distinct key ever seen. Steady state (no new
 /// keys, no growth past the peak number of open windows) allocates nothing per event.</para>
 /// </remarks>
-internal sealed class WindowedAggregateQuery<T> : EventQuery<T>
+internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     where T : struct
 {
     private readonly EventPredicate<T>? _where;

@@ -43,10 +43,9 @@ public sealed class CqlKafkaRunnerTests
         }
 
         CqlStreamReport report;
-        using (var consumer = kafka.Clients.CreateLosslessConsumer("cql", "cql"))
         using (var producer = kafka.Clients.CreateProducer("cql"))
         {
-            var runner = new CqlKafkaRunner(Script, consumer, producer, new CqlStreamOptions("cql-in", 1, "cql-late"));
+            var runner = new CqlKafkaRunner(Script, kafka.Clients, "cql", producer, new CqlStreamOptions("cql-in", 1, "cql-late"));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             report = runner.Run(timeout.Token);
         }
@@ -96,9 +95,10 @@ public sealed class TradingPackTests
         }
 
         Assert.NotNull(root);
-        var text = File.ReadAllText(Path.Combine(root.FullName, "streaming", "Cql", "Packs", "trading-pack.cql"));
-        var engine = BigDataTrading.Streaming.Cql.CqlEngine.Compile(text, BigDataTrading.Streaming.Cql.NullCqlSink.Instance);
-        Assert.Equal(5, engine.Queries.Length);
+        var packs = Path.Combine(root.FullName, "streaming", "Cql", "Packs");
+        var text = File.ReadAllText(Path.Combine(packs, "trading-pack.cql"));
+        var engine = BigDataTrading.Streaming.Cql.CqlEngine.Compile(text, BigDataTrading.Streaming.Cql.NullCqlSink.Instance, new BigDataTrading.Streaming.Cql.CqlOptions { BaseDirectory = packs });
+        Assert.Equal(11, engine.Queries.Length);
         Assert.All(engine.Queries, q => Assert.StartsWith("cql.", q.IntoTopic, StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,234 @@
+namespace BigDataTrading.Streaming.Cql;
+
+/// <summary>Checkpointing of the window state (see <see cref="ICqlSnapshotable"/>).</summary>
+/// <remarks>
+/// A snapshot holds the watermark, the counters and every open window: its key's text, bounds, aggregate values and the
+/// close-queue priority, in close order; then each key's window chain order. Restoring rebuilds the same close order and
+/// chains, so the restored query emits the same rows in the same order as the one that never stopped. Slot numbers and
+/// key indices are not part of the format (they depend on history, not on state).
+/// </remarks>
+internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
+{
+    public bool CanSnapshot => _kind != CqlWindowKind.Sliding && !HasQuoteJoinState;
+
+    // Open windows in the order they will close (and emit): by due end, then by opening order within one end.
+    private List<(int Slot, long Due)> LiveInCloseOrder()
+    {
+        var live = new List<(int Slot, long Due)>(_open);
+        if (_wheel)
+        {
+            // Open ends lie in [_nextEnd, _nextEnd + buckets * advance): one bucket per end, walked in end order.
+            for (var k = 0; k <= _bucketMask && live.Count < _open; k++)
+            {
+                var end = _nextEnd + (k * _advance);
+                var b = (int)((end / _advance) & _bucketMask);
+                if (_bucketHead[b] >= 0 && _bucketEnd[b] == end)
+                {
+                    for (var slot = _bucketHead[b]; slot >= 0; slot = _closeNext[slot])
+                    {
+                        live.Add((slot, end));
+                    }
+                }
+            }
+
+            return live;
+        }
+
+        // Each open slot has exactly one live queue entry; freed and merged slots' entries are stale.
+        foreach (var (packed, due) in _closing.UnorderedItems.OrderBy(e => e.Priority.End).ThenBy(e => e.Priority.Seq))
+        {
+            var slot = (int)(packed & 0xFFFF_FFFF);
+            if (_gen[slot] == (int)(packed >>> 32))
+            {
+                live.Add((slot, due.End));
+            }
+        }
+
+        return live;
+    }
+
+    // Puts a restored slot where Open would have: at the tail of its end's wheel bucket, or into the close queue.
+    private void ScheduleRestored(int slot, long due)
+    {
+        if (!_wheel)
+        {
+            _closing.Enqueue((uint)slot | ((long)_gen[slot] << 32), (due, _seq++));
+            return;
+        }
+
+        var b = (int)((due / _advance) & _bucketMask);
+        _closeNext[slot] = -1;
+        if (_bucketHead[b] < 0)
+        {
+            _bucketHead[b] = slot;
+            _bucketEnd[b] = due;
+        }
+        else
+        {
+            _closeNext[_bucketTail[b]] = slot;
+        }
+
+        _bucketTail[b] = slot;
+        _nextEnd = Math.Min(_nextEnd, due);
+    }
+
+    public void WriteSnapshot(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(_nl);
+        writer.Write(_nd);
+        writer.Write(_nw);
+        writer.Write(_maxTime);
+        writer.Write(_watermark);
+        writer.Write(EventsIn);
+        writer.Write(RowsOut);
+        writer.Write(LateEvents);
+
+        var live = LiveInCloseOrder();
+        if (live.Count != _open)
+        {
+            throw new InvalidOperationException($"Window state of '{Name}' is inconsistent: {_open} open windows, {live.Count} due to close.");
+        }
+
+        var index = new Dictionary<int, int>(live.Count);
+        writer.Write(live.Count);
+        foreach (var (slot, due) in live)
+        {
+            index.Add(slot, index.Count);
+            writer.Write(_keys.Keys[_keyOf[slot]]);
+            writer.Write(_start[slot]);
+            writer.Write(_end[slot]);
+            writer.Write(due);
+            for (var i = 0; i < _nl; i++)
+            {
+                writer.Write(_l[(slot * _nl) + i]);
+            }
+
+            for (var i = 0; i < _nd; i++)
+            {
+                writer.Write(_d[(slot * _nd) + i]);
+            }
+
+            for (var i = 0; i < _nw; i++)
+            {
+                var value = _w[(slot * _nw) + i];
+                writer.Write((ulong)(value >> 64));
+                writer.Write((ulong)value);
+            }
+        }
+
+        // Chains: per key with open windows, the snapshot indices from head to tail.
+        var chains = new List<List<int>>();
+        for (var key = 0; key < _head.Length; key++)
+        {
+            if (_head[key] < 0)
+            {
+                continue;
+            }
+
+            var chain = new List<int>();
+            for (var s = _head[key]; s >= 0; s = _next[s])
+            {
+                chain.Add(index[s]);
+            }
+
+            chains.Add(chain);
+        }
+
+        writer.Write(chains.Count);
+        foreach (var chain in chains)
+        {
+            writer.Write(chain.Count);
+            foreach (var i in chain)
+            {
+                writer.Write(i);
+            }
+        }
+    }
+
+    public void RestoreSnapshot(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (_open != 0 || EventsIn != 0)
+        {
+            throw new InvalidOperationException($"Query '{Name}' already has state; restore a snapshot into a freshly compiled query.");
+        }
+
+        if (reader.ReadInt32() != _nl || reader.ReadInt32() != _nd || reader.ReadInt32() != _nw)
+        {
+            throw new InvalidDataException($"The snapshot of '{Name}' has another aggregate layout: the query changed since it was taken.");
+        }
+
+        _maxTime = reader.ReadInt64();
+        _watermark = reader.ReadInt64();
+        EventsIn = reader.ReadInt64();
+        RowsOut = reader.ReadInt64();
+        LateEvents = reader.ReadInt64();
+        var count = reader.ReadInt32();
+        var slots = new int[count];
+        for (var n = 0; n < count; n++)
+        {
+            var keyText = reader.ReadString();
+            var key = _groupByKey ? _keys.GetOrAdd(string.Intern(keyText)) : 0;
+            if (key >= _head.Length)
+            {
+                GrowKeys();
+            }
+
+            if (_free < 0)
+            {
+                Grow(_start.Length * 2);
+            }
+
+            var slot = _free;
+            _free = _next[slot];
+            _start[slot] = reader.ReadInt64();
+            _end[slot] = reader.ReadInt64();
+            var due = reader.ReadInt64();
+            for (var i = 0; i < _nl; i++)
+            {
+                _l[(slot * _nl) + i] = reader.ReadInt64();
+            }
+
+            for (var i = 0; i < _nd; i++)
+            {
+                _d[(slot * _nd) + i] = reader.ReadDouble();
+            }
+
+            for (var i = 0; i < _nw; i++)
+            {
+                var hi = reader.ReadUInt64();
+                var lo = reader.ReadUInt64();
+                _w[(slot * _nw) + i] = (Int128)new UInt128(hi, lo);
+            }
+
+            _keyOf[slot] = key;
+            _next[slot] = -1;
+            _open++;
+            ScheduleRestored(slot, due);
+            slots[n] = slot;
+        }
+
+        var chains = reader.ReadInt32();
+        for (var c = 0; c < chains; c++)
+        {
+            var length = reader.ReadInt32();
+            var previous = -1;
+            for (var i = 0; i < length; i++)
+            {
+                var slot = slots[reader.ReadInt32()];
+                _prev[slot] = previous;
+                if (previous < 0)
+                {
+                    _head[_keyOf[slot]] = slot;
+                }
+                else
+                {
+                    _next[previous] = slot;
+                }
+
+                previous = slot;
+            }
+        }
+    }
+}
