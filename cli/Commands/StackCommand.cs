@@ -31,7 +31,9 @@ public static class StackCommand
             var names = new[]
             {
                 Topics.RawTicks, Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals, Topics.Orders, Topics.Executions,
-                "cql.late", "cql.ohlcv.1m", "cql.vwap.5m", "cql.alerts.volume", "cql.alerts.momentum", "cql.sessions",
+                "cql.late", "cql.ods.dead", "cql.ohlcv.1m", "cql.vwap.5m", "cql.alerts.volume", "cql.alerts.burst", "cql.sessions",
+                "cql.spread.1m", "cql.alerts.trade_through", "cql.flow.1m", "cql.alerts.momentum", "cql.alerts.gap_reverse",
+                "cql.alerts.no_follow_through",
             };
             var topics = KafkaTopology.Of([.. names.Select(name => new TopicSpec(name, parse.GetValue(partitions)))]);
             await using var stack = await EmbeddedStack.StartAsync(
