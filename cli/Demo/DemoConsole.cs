@@ -54,6 +54,12 @@ public static class DemoConsole
         stages.AddRow("dead-letter topic", r.Processor.Rejected.ToString("N0", inv), r.DeadLettersByReason.Values.Sum().ToString("N0", inv), "0", "md.ticks.rejected read back, each with its reason header");
         stages.AddRow("bars 1m", r.Processor.Accepted.ToString("N0", inv), r.Processor.Bars.ToString("N0", inv), "0", $"late trades merged {r.Processor.LateTradesMerged.ToString("N0", inv)}");
         stages.AddRow("lake", r.Processor.Accepted.ToString("N0", inv), $"{r.LakeTickRows.ToString("N0", inv)} ticks, {r.LakeBarRows.ToString("N0", inv)} bars", "0", "rows counted back through DuckDB");
+        if (r.Cql is { } cql)
+        {
+            var busiest = string.Join(", ", cql.RowsOut.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).Take(4).Select(kv => $"{kv.Key} {kv.Value.ToString("N0", inv)}"));
+            stages.AddRow("cql trading pack", cql.EventsIn.ToString("N0", inv), $"{cql.RowsOut.Values.Sum().ToString("N0", inv)} rows", cql.LateEvents.ToString("N0", inv), Markup.Escape($"rows by query: {busiest}; late events to cql.late"));
+        }
+
         stages.AddRow("strategy", r.Processor.Bars.ToString("N0", inv), r.Processor.Signals.ToString("N0", inv), "0", "signals");
         var riskReasons = string.Join(", ", r.Trader.RiskRejected.Select(kv => $"{kv.Key} {kv.Value.ToString("N0", inv)}"));
         stages.AddRow("trader risk", r.Trader.Signals.ToString("N0", inv), r.Trader.OrdersSent.ToString("N0", inv), r.Trader.RiskRejected.Values.Sum().ToString("N0", inv), Markup.Escape(riskReasons.Length == 0 ? "-" : riskReasons));

@@ -9,6 +9,9 @@ using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Infra.Messaging;
 using BigDataTrading.Sources;
 using BigDataTrading.Streaming.Bars;
+using BigDataTrading.Streaming.Cql;
+using BigDataTrading.Streaming.Cql.Kafka;
+using BigDataTrading.Streaming.Cql.Packs;
 using BigDataTrading.Streaming.Ingestion;
 using BigDataTrading.Streaming.Processing;
 using BigDataTrading.Streaming.Quality;
@@ -44,8 +47,14 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         Directory.CreateDirectory(fixLogs);
 
         var partitions = options.Kafka.DefaultPartitions;
+
+        // The shipped trading pack runs over the accepted ticks as its own consumer, as `bdt stream` would.
+        var cqlOptions = new CqlStreamOptions(Topics.Ticks, partitions);
+        var packTopics = CqlEngine.Compile(CqlPacks.TradingPack, NullCqlSink.Instance).Queries.Select(q => q.IntoTopic).OfType<string>()
+            .Append(cqlOptions.LateTopic).Append(cqlOptions.ViewDeadLetterTopic);
         var topology = KafkaTopology.Of(
             [.. new[] { Topics.RawTicks, Topics.Ticks, Topics.RejectedTicks, Topics.Bars, Topics.Signals, Topics.Orders, Topics.Executions }
+                .Concat(packTopics).Distinct(StringComparer.Ordinal)
                 .Select(name => new TopicSpec(name, partitions))]);
         await using var stack = await EmbeddedStack.StartAsync(
             new EmbeddedStackOptions(options.Kafka, topology, lakeRoot, new ExchangeSimulatorOptions { LogDirectory = fixLogs, RunId = runId }),
@@ -82,6 +91,9 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         using var traderProducer = kafka.Clients.CreateProducer("trader");
         var trader = new TraderService(options.Trader, traderConsumer, traderProducer, venue, warehouse, Counters, clock);
 
+        using var cqlProducer = kafka.Clients.CreateProducer("cql");
+        var cql = new CqlKafkaRunner(CqlPacks.TradingPack, kafka.Clients, "bdt-cql-" + runId, cqlProducer, cqlOptions);
+
         using var sourceProducer = kafka.Clients.CreateProducer("source");
         var flowControl = kafka.IsEmbedded ? new ReplayFlowControl(() => Counters.Processed, ReplayFlowControl.EmbeddedClusterMaxInFlight) : null;
         var publisher = new TickPublisher(sourceProducer, Counters, flowControl);
@@ -89,10 +101,11 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var processorTask = Task.Factory.StartNew(() => processor.Run(failed.Token), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var traderTask = trader.RunAsync(partitions, failed.Token);
+        var cqlTask = Task.Factory.StartNew(() => cql.Run(failed.Token), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var publishTask = publisher.PublishAsync(source.ReadTradesAsync(failed.Token), Topics.RawTicks, partitions, failed.Token);
 
         // If any stage faults, stop the others instead of letting them wait for markers that will never come.
-        var all = new Task[] { publishTask, processorTask, traderTask };
+        var all = new Task[] { publishTask, processorTask, traderTask, cqlTask };
         foreach (var task in all)
         {
             _ = task.ContinueWith(_ => failed.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -117,6 +130,7 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var elapsed = clock.GetElapsedTime(started);
         var processed = await processorTask;
         var traded = await traderTask;
+        var queried = await cqlTask;
         var deadLetters = AuditDeadLetters(kafka, partitions, ct);
 
         using var sql = new LakeSql(lakeRoot);
@@ -135,7 +149,10 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
             traded,
             sql.QueryScalar<long>("SELECT count(*) FROM ticks"),
             sql.QueryScalar<long>("SELECT count(*) FROM bars_1m"),
-            elapsed);
+            elapsed)
+        {
+            Cql = queried,
+        };
     }
 
     /// <summary>

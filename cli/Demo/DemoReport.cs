@@ -36,6 +36,9 @@ public sealed record DemoReport(
     long LakeBarRows,
     TimeSpan Elapsed)
 {
+    /// <summary>What the shipped trading pack did over the accepted ticks (events in, rows per query, late events).</summary>
+    public BigDataTrading.Streaming.Cql.Kafka.CqlStreamReport? Cql { get; init; }
+
     /// <summary>Realized plus unrealized P&amp;L at the last marks, quote currency.</summary>
     public decimal TotalPnl => Trader.Positions.Sum(p => p.RealizedPnl + (Trader.Marks.TryGetValue(p.Symbol, out var m) ? p.UnrealizedPnl(m) : 0m));
 

@@ -74,6 +74,12 @@ public sealed class DemoPipelineTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(lake.QueryScalar<long>("SELECT sum(size) FROM ticks"), lake.QueryScalar<long>("SELECT sum(volume) FROM bars_1m"));
         }
 
+        // The shipped CQL trading pack ran over every accepted tick, and its 1-minute OHLCV has one row per processor bar.
+        Assert.NotNull(r.Cql);
+        Assert.Equal(r.Processor.Accepted, r.Cql.EventsIn);
+        Assert.Equal(0, r.Cql.Undecodable);
+        Assert.Equal(r.Processor.Bars, r.Cql.RowsOut["ohlcv_1m"]);
+
         // The catalog knows what was written: rows per dataset, and the filter's rejections by reason.
         var catalog = new BigDataTrading.Warehouse.Catalog.LakeCatalog(new BigDataTrading.Warehouse.LakeLayout(r.LakeRoot), TimeProvider.System).Load();
         var ticks = catalog.Datasets.Single(d => d.Name == "ticks");
