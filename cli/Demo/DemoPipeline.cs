@@ -95,7 +95,11 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var cql = new CqlKafkaRunner(CqlPacks.TradingPack, kafka.Clients, "bdt-cql-" + runId, cqlProducer, cqlOptions);
 
         using var sourceProducer = kafka.Clients.CreateProducer("source");
-        var flowControl = kafka.IsEmbedded ? new ReplayFlowControl(() => Counters.Processed, ReplayFlowControl.EmbeddedClusterMaxInFlight) : null;
+        // The slowest reader bounds the replay: the processor on md.ticks.raw, the CQL pack on md.ticks (it reads the
+        // accepted ticks, so its position in raw records is what it consumed plus what the filter rejected).
+        var flowControl = kafka.IsEmbedded
+            ? new ReplayFlowControl(() => Math.Min(Counters.Processed, cql.EventsConsumed + Counters.Rejected), ReplayFlowControl.EmbeddedClusterMaxInFlight)
+            : null;
         var publisher = new TickPublisher(sourceProducer, Counters, flowControl);
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
