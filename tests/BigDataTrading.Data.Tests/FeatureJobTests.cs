@@ -90,9 +90,9 @@ public sealed class FeatureJobTests : IDisposable
             Assert.Equal(["ticks/date=2013-10-08/part-ingest-00000.parquet", "quotes/date=2013-10-08/part-ingest-00000.parquet"], lineage.Inputs);
         }
 
-        var ddl = HiveDdl.Generate(catalog.Load(), lake);
-        Assert.Contains("`features_1m`", ddl, StringComparison.Ordinal);
-        Assert.Contains("`realized_vol` DOUBLE", ddl, StringComparison.Ordinal);
+        var table = HiveQlChecker.Parse(HiveDdl.Generate(catalog.Load(), lake)).Tables.Single(t => t.Name == LakeDatasets.Features1m);
+        Assert.Equal(LakeSchemas.FeaturesColumns.Select(c => c.Name), table.Columns.Select(c => c.Name));
+        Assert.Equal("DOUBLE", table.Columns.Single(c => c.Name == "realized_vol").Type);
     }
 
     private async Task<(LakeLayout Lake, LakeCatalog Catalog)> IngestIbmAsync()
