@@ -64,7 +64,7 @@ public static class EtlCommand
         features.SetAction((parse, ct) =>
         {
             _ = BarPeriods.TryParse(parse.GetValue(period), out var p);
-            return RunAsync(parse, lake, from, dates, parallelism, (etl, options) => etl.BuildFeaturesAsync(p, parse.GetValue(window), options, ct));
+            return RunAsync(parse, lake, from, dates, parallelism, (etl, options) => etl.BuildFeaturesAsync(p, parse.GetValue(window), options, ct), [LakeDatasets.Quotes]);
         });
         return features;
     }
@@ -112,7 +112,8 @@ public static class EtlCommand
         Option<string> from,
         Option<string[]> dates,
         Option<int> parallelism,
-        Func<LakeEtl, EtlJobOptions, Task<EtlResult>> job)
+        Func<LakeEtl, EtlJobOptions, Task<EtlResult>> job,
+        IReadOnlyList<string>? sideDatasets = null)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
@@ -150,7 +151,7 @@ public static class EtlCommand
         {
             var result = remote is null
                 ? await job(etl, options)
-                : await RemoteLakeEtl.RunAsync(remote, options.SourceDataset, TimeProvider.System, remoteEtl => job(remoteEtl, options), CancellationToken.None);
+                : await RemoteLakeEtl.RunAsync(remote, options.SourceDataset, TimeProvider.System, remoteEtl => job(remoteEtl, options), CancellationToken.None, sideDatasets);
             foreach (var p in result.Partitions)
             {
                 var quality = string.Join(" ", p.Quality.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value}")));

@@ -6,6 +6,7 @@ using BigDataTrading.Sources;
 using BigDataTrading.Warehouse;
 using BigDataTrading.Warehouse.Catalog;
 using BigDataTrading.Warehouse.Hive;
+using BigDataTrading.Warehouse.Storage;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -93,6 +94,28 @@ public sealed class FeatureJobTests : IDisposable
         var table = HiveQlChecker.Parse(HiveDdl.Generate(catalog.Load(), lake)).Tables.Single(t => t.Name == LakeDatasets.Features1m);
         Assert.Equal(LakeSchemas.FeaturesColumns.Select(c => c.Name), table.Columns.Select(c => c.Name));
         Assert.Equal("DOUBLE", table.Columns.Single(c => c.Name == "realized_vol").Type);
+    }
+
+    [SharedDataFact(IbmQuoteZip)]
+    public async Task On_a_webhdfs_root_the_feature_job_pulls_the_quotes_too_and_publishes_the_same_rows_as_locally()
+    {
+        var (source, _) = await IngestIbmAsync();
+        using var hdfs = new FakeWebHdfs();
+        using var storage = LakeStorage.Open(hdfs.Uri("/lake"));
+        await new LakeMirror(source, storage).MirrorAllAsync(CancellationToken.None);
+
+        var remote = new RemoteLake(storage, Path.Combine(_temp.Path, "etl-cache"));
+        var result = await RemoteLakeEtl.RunAsync(remote, LakeDatasets.Ticks, _clock, etl => etl.BuildFeaturesAsync(BarPeriod.OneMinute), CancellationToken.None, [LakeDatasets.Quotes]);
+        await new LakeEtl(source, _clock, null).BuildFeaturesAsync(BarPeriod.OneMinute);
+
+        var reader = new RemoteLake(storage, Path.Combine(_temp.Path, "read-cache"));
+        await reader.PullAsync([LakeDatasets.Features1m], CancellationToken.None);
+        const string Summary = "SELECT count(*) || '/' || sum(quote_count) || '/' || count(spread) || '/' || round(sum(imbalance), 9) || '/' || round(sum(realized_vol), 9) FROM features_1m";
+        using var remoteSql = new LakeSql(reader.Local);
+        using var localSql = new LakeSql(source);
+        Assert.Equal(localSql.QueryScalar<string>(Summary), remoteSql.QueryScalar<string>(Summary));
+        Assert.Equal(result.OutputRows, remoteSql.QueryScalar<long>("SELECT count(*) FROM features_1m"));
+        Assert.True(remoteSql.QueryScalar<long>("SELECT sum(quote_count) FROM features_1m") > 0, "the quotes were pulled and used");
     }
 
     private async Task<(LakeLayout Lake, LakeCatalog Catalog)> IngestIbmAsync()
