@@ -33,8 +33,18 @@ public static class LakeDatasets
     /// written by the lake writer; schema <see cref="LakeSchemas.BarsColumns"/>.</summary>
     public const string Bars = "bars";
 
+    /// <summary>Per-bar features (log return, realized volatility, quoted spread, quote imbalance) of the 1-second ETL
+    /// bars, built by the batch feature job; schema <see cref="LakeSchemas.FeaturesColumns"/>.</summary>
+    public const string Features1s = "features_1s";
+
+    /// <summary>Per-bar features of the 1-minute ETL bars; schema <see cref="LakeSchemas.FeaturesColumns"/>.</summary>
+    public const string Features1m = "features_1m";
+
+    /// <summary>Per-bar features of the 1-day ETL bars; schema <see cref="LakeSchemas.FeaturesColumns"/>.</summary>
+    public const string Features1d = "features_1d";
+
     /// <summary>Every dataset the lake knows, with a frozen schema.</summary>
-    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m, TicksClean, Bars1s, Bars1mEtl, Bars1d, Quotes, Bars];
+    public static IReadOnlyList<string> All { get; } = [Ticks, Bars1m, TicksClean, Bars1s, Bars1mEtl, Bars1d, Quotes, Bars, Features1s, Features1m, Features1d];
 }
 
 /// <summary>

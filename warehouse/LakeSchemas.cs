@@ -58,6 +58,22 @@ public static class LakeSchemas
         ("vwap", "DECIMAL(18,8)"),
     ];
 
+    /// <summary>Feature columns in file order with their DuckDB types. The DOUBLE columns are nullable: NULL where the
+    /// feature is undefined (no previous bar of the day, no two-sided quote in the bar).</summary>
+    public static IReadOnlyList<(string Name, string SqlType)> FeaturesColumns { get; } =
+    [
+        ("symbol", "VARCHAR"),
+        ("start", "TIMESTAMP_NS"),
+        ("period_ns", "BIGINT"),
+        ("close", "DECIMAL(18,8)"),
+        ("log_return", "DOUBLE"),
+        ("realized_vol", "DOUBLE"),
+        ("quote_count", "INTEGER"),
+        ("spread", "DOUBLE"),
+        ("spread_bps", "DOUBLE"),
+        ("imbalance", "DOUBLE"),
+    ];
+
     /// <summary>Columns of a dataset.</summary>
     /// <exception cref="ArgumentException">Unknown dataset.</exception>
     public static IReadOnlyList<(string Name, string SqlType)> ColumnsOf(string dataset) => dataset switch
@@ -65,6 +81,7 @@ public static class LakeSchemas
         LakeDatasets.Ticks or LakeDatasets.TicksClean => TicksColumns,
         LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d or LakeDatasets.Bars => BarsColumns,
         LakeDatasets.Quotes => QuotesColumns,
+        LakeDatasets.Features1s or LakeDatasets.Features1m or LakeDatasets.Features1d => FeaturesColumns,
         _ => throw new ArgumentException($"Unknown lake dataset '{dataset}'.", nameof(dataset)),
     };
 
@@ -74,6 +91,10 @@ public static class LakeSchemas
     /// <summary>True when the dataset is one of the known datasets with the bar schema.</summary>
     public static bool IsBarDataset(string dataset) =>
         dataset is LakeDatasets.Bars1m or LakeDatasets.Bars1s or LakeDatasets.Bars1mEtl or LakeDatasets.Bars1d or LakeDatasets.Bars;
+
+    /// <summary>True when the dataset is one of the known datasets with the feature schema.</summary>
+    public static bool IsFeatureDataset(string dataset) =>
+        dataset is LakeDatasets.Features1s or LakeDatasets.Features1m or LakeDatasets.Features1d;
 
     /// <summary>Largest |raw| price a DECIMAL(18,8) column holds: 10^18 − 1 units of 10^-8.</summary>
     internal const long MaxDecimalRaw = 999_999_999_999_999_999;

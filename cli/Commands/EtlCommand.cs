@@ -8,7 +8,7 @@ namespace BigDataTrading.Cli.Commands;
 
 /// <summary>
 /// <c>bdt etl</c>: the batch ETL jobs over the lake — <c>clean</c> (ticks → ticks_clean), <c>bars</c> (ticks → bars_1s,
-/// bars_1m_etl or bars_1d) — and <c>bench</c>, the timing harness of the bar job.
+/// bars_1m_etl or bars_1d), <c>features</c> (ticks + quotes → features_1s/1m/1d) — and <c>bench</c>, the timing harness of the bar job.
 /// </summary>
 public static class EtlCommand
 {
@@ -18,6 +18,7 @@ public static class EtlCommand
         var command = new Command("etl", "Batch ETL over the lake; each job replaces its output partitions atomically and registers them in the catalog with lineage.");
         command.Subcommands.Add(CreateClean());
         command.Subcommands.Add(CreateBars());
+        command.Subcommands.Add(CreateFeatures());
         command.Subcommands.Add(CreateBench());
         return command;
     }
@@ -48,6 +49,24 @@ public static class EtlCommand
             return RunAsync(parse, lake, from, dates, parallelism, (etl, options) => etl.BuildBarsAsync(p, options, ct));
         });
         return bars;
+    }
+
+    private static Command CreateFeatures()
+    {
+        var (lake, from, dates, parallelism) = CommonOptions();
+        var period = new Option<string>("--period") { Description = "Bar length: 1s (→ features_1s), 1m (→ features_1m) or 1d (→ features_1d).", DefaultValueFactory = _ => "1m" };
+        period.AcceptOnlyFromAmong("1s", "1m", "1d");
+        var window = new Option<int>("--vol-window") { Description = "Bars in the realized-volatility window (1..100000; checked by the job).", DefaultValueFactory = _ => 30 };
+        var features = new Command("features", "Ticks (+ quotes of the same date) → per-bar close, log return, realized volatility, quoted spread (abs, bps) and quote imbalance.")
+        {
+            lake, from, period, window, dates, parallelism,
+        };
+        features.SetAction((parse, ct) =>
+        {
+            _ = BarPeriods.TryParse(parse.GetValue(period), out var p);
+            return RunAsync(parse, lake, from, dates, parallelism, (etl, options) => etl.BuildFeaturesAsync(p, parse.GetValue(window), options, ct), [LakeDatasets.Quotes]);
+        });
+        return features;
     }
 
     private static Command CreateBench()
@@ -93,7 +112,8 @@ public static class EtlCommand
         Option<string> from,
         Option<string[]> dates,
         Option<int> parallelism,
-        Func<LakeEtl, EtlJobOptions, Task<EtlResult>> job)
+        Func<LakeEtl, EtlJobOptions, Task<EtlResult>> job,
+        IReadOnlyList<string>? sideDatasets = null)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
@@ -131,7 +151,7 @@ public static class EtlCommand
         {
             var result = remote is null
                 ? await job(etl, options)
-                : await RemoteLakeEtl.RunAsync(remote, options.SourceDataset, TimeProvider.System, remoteEtl => job(remoteEtl, options), CancellationToken.None);
+                : await RemoteLakeEtl.RunAsync(remote, options.SourceDataset, TimeProvider.System, remoteEtl => job(remoteEtl, options), CancellationToken.None, sideDatasets);
             foreach (var p in result.Partitions)
             {
                 var quality = string.Join(" ", p.Quality.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value}")));

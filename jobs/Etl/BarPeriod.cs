@@ -37,6 +37,15 @@ public static class BarPeriods
         _ => throw new ArgumentOutOfRangeException(nameof(period), period, "Unknown bar period."),
     };
 
+    /// <summary>The dataset the feature job writes this period's features to.</summary>
+    public static string FeatureDataset(this BarPeriod period) => period switch
+    {
+        BarPeriod.OneSecond => LakeDatasets.Features1s,
+        BarPeriod.OneMinute => LakeDatasets.Features1m,
+        BarPeriod.OneDay => LakeDatasets.Features1d,
+        _ => throw new ArgumentOutOfRangeException(nameof(period), period, "Unknown bar period."),
+    };
+
     /// <summary>The short name used on the command line: <c>1s</c>, <c>1m</c>, <c>1d</c>.</summary>
     public static string ShortName(this BarPeriod period) => period switch
     {

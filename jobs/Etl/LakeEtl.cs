@@ -61,8 +61,9 @@ public sealed record EtlResult(string Job, string RunId, string SourceDataset, s
 }
 
 /// <summary>
-/// The batch ETL jobs over the lake (the Hive/Pig role): <see cref="CleanTicksAsync"/> (raw ticks → <c>ticks_clean</c>)
-/// and <see cref="BuildBarsAsync"/> (ticks → <c>bars_1s</c>, <c>bars_1m_etl</c> or <c>bars_1d</c>).
+/// The batch ETL jobs over the lake (the Hive/Pig role): <see cref="CleanTicksAsync"/> (raw ticks → <c>ticks_clean</c>),
+/// <see cref="BuildBarsAsync"/> (ticks → <c>bars_1s</c>, <c>bars_1m_etl</c> or <c>bars_1d</c>) and
+/// <see cref="BuildFeaturesAsync"/> (ticks + quotes → <c>features_1s</c>, <c>features_1m</c> or <c>features_1d</c>).
 /// </summary>
 /// <remarks>
 /// <para>Each job works per date partition: it reads every part file of the source partition (ParquetSharp), cleans the
@@ -112,7 +113,7 @@ public sealed class LakeEtl
             throw new ArgumentException("The clean job reads raw ticks; its output is ticks_clean.", nameof(options));
         }
 
-        return RunAsync("etl-clean", LakeDatasets.TicksClean, options, (clean, staging) =>
+        return RunAsync("etl-clean", LakeDatasets.TicksClean, options, (clean, _, staging) =>
         {
             var writer = new ParquetTickWriter(staging, WriterId, options.WriterOptions, LakeDatasets.TicksClean);
             foreach (var t in clean.Ticks)
@@ -128,7 +129,7 @@ public sealed class LakeEtl
     public Task<EtlResult> BuildBarsAsync(BarPeriod period, EtlJobOptions? options = null, CancellationToken ct = default)
     {
         options ??= new EtlJobOptions();
-        return RunAsync("etl-bars-" + period.ShortName(), period.Dataset(), options, (clean, staging) =>
+        return RunAsync("etl-bars-" + period.ShortName(), period.Dataset(), options, (clean, _, staging) =>
         {
             var writer = new ParquetBarWriter(staging, WriterId, options.WriterOptions, period.Dataset());
             foreach (var bar in BarAggregator.Aggregate(clean.Ticks, period.Nanos()))
@@ -140,7 +141,42 @@ public sealed class LakeEtl
         }, ct);
     }
 
-    private async Task<EtlResult> RunAsync(string job, string target, EtlJobOptions options, Func<CleanTicks, LakeLayout, LakeCommit> write, CancellationToken ct)
+    /// <summary>
+    /// Ticks (+ the <c>quotes</c> partition of the same date, when there is one) → per-bar features of a period, into
+    /// the period's feature dataset (<see cref="BarPeriods.FeatureDataset"/>): close, log return, realized volatility
+    /// over the last <paramref name="volatilityWindow"/> bars, quoted spread (absolute and bps) and quote imbalance.
+    /// </summary>
+    /// <remarks>
+    /// <para>The bars are rebuilt from the ticks with <see cref="BarAggregator"/> (the bar job's own code) rather than
+    /// read from the bar dataset: the features then never depend on whether, or from which tick dataset, the bar job
+    /// last ran, and the lineage names the ticks actually used. Definitions (NULLs, windows, which quotes count):
+    /// <see cref="FeatureBuilder"/>. The lineage lists the tick files and the quote files read.</para>
+    /// </remarks>
+    /// <param name="period">Bar length.</param>
+    /// <param name="volatilityWindow">Bars in the realized-volatility window, 1..100,000; default 30.</param>
+    /// <param name="options">Source dataset, dates, parallelism.</param>
+    /// <param name="ct">Cancels between partitions and files.</param>
+    public Task<EtlResult> BuildFeaturesAsync(BarPeriod period, int volatilityWindow = 30, EtlJobOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(volatilityWindow, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(volatilityWindow, 100_000);
+        options ??= new EtlJobOptions();
+        var dataset = period.FeatureDataset();
+        return RunAsync("etl-features-" + period.ShortName(), dataset, options, (clean, quoteFiles, staging) =>
+        {
+            var quotes = new List<QuoteTick>();
+            LakeQuoteReader.ReadFiles(quoteFiles, quotes, ct);
+            var writer = new ParquetFeatureWriter(staging, WriterId, dataset, options.WriterOptions);
+            foreach (var row in FeatureBuilder.Compute(BarAggregator.Aggregate(clean.Ticks, period.Nanos()), quotes, volatilityWindow))
+            {
+                writer.Append(row);
+            }
+
+            return writer.Commit(ct);
+        }, ct, LakeDatasets.Quotes);
+    }
+
+    private async Task<EtlResult> RunAsync(string job, string target, EtlJobOptions options, Func<CleanTicks, IReadOnlyList<string>, LakeLayout, LakeCommit> write, CancellationToken ct, string? sideDataset = null)
     {
         options.Validate();
         var source = options.SourceDataset;
@@ -164,16 +200,18 @@ public sealed class LakeEtl
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = ct },
             (date, token) =>
             {
-                results[date] = RunPartition(job, runId, source, target, date, write, token);
+                results[date] = RunPartition(job, runId, source, target, date, write, sideDataset, token);
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
 
         return new EtlResult(job, runId, source, target, [.. results.Values.OrderBy(r => r.Date)]);
     }
 
-    private EtlPartitionResult RunPartition(string job, string runId, string source, string target, DateOnly date, Func<CleanTicks, LakeLayout, LakeCommit> write, CancellationToken ct)
+    // sideDataset: an optional second input read for the same date (e.g. quotes); absent partitions read as no files.
+    private EtlPartitionResult RunPartition(string job, string runId, string source, string target, DateOnly date, Func<CleanTicks, IReadOnlyList<string>, LakeLayout, LakeCommit> write, string? sideDataset, CancellationToken ct)
     {
         var inputs = Lake.ListPartFiles(source, date);
+        IReadOnlyList<string> sideInputs = sideDataset is null ? [] : Lake.ListPartFiles(sideDataset, date);
         var ticks = new List<TradeTick>();
         try
         {
@@ -188,7 +226,16 @@ public sealed class LakeEtl
         var staging = LakePartitionSwap.StagingLake(Lake, string.Create(CultureInfo.InvariantCulture, $"{job}-{runId}-{date:yyyyMMdd}"));
         try
         {
-            var commit = write(clean, staging);
+            LakeCommit commit;
+            try
+            {
+                commit = write(clean, sideInputs, staging);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Job {job} failed on {sideDataset ?? source}/{LakeLayout.PartitionFolderName(date)}: {e.Message}", e);
+            }
+
             Debug.Assert(commit.Files.All(f => f.Date == date), "Bars and ticks of a UTC date partition stay in that date.");
             LakePartitionSwap.Replace(Lake, target, date, commit.Files.Count > 0 ? staging.PartitionPath(target, date) : null);
         }
@@ -198,7 +245,7 @@ public sealed class LakeEtl
         }
 
         var outputs = Lake.ListPartFiles(target, date);
-        var run = new LakeJobRun(job, runId, [.. inputs.Select(Lake.RelativePath)]);
+        var run = new LakeJobRun(job, runId, [.. inputs.Concat(sideInputs).Select(Lake.RelativePath)]);
         var registered = Catalog?.ReplacePartition(target, date, outputs, run, clean.Quality);
         var rows = registered?.Dataset(target)?.Partition(date)?.Rows ?? outputs.Sum(f => ParquetFooter.Read(f).Rows);
         return new EtlPartitionResult(date, ticks.Count, rows, outputs, clean.Quality);

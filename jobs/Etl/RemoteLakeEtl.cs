@@ -17,12 +17,14 @@ public static class RemoteLakeEtl
     /// <param name="clock">Wall time for run ids and catalog stamps.</param>
     /// <param name="job">The job, given jobs over the cache.</param>
     /// <param name="ct">Cancels between steps.</param>
+    /// <param name="sideDatasets">Further datasets the job reads (e.g. <c>quotes</c> for the feature job), pulled too;
+    /// one the storage lacks pulls as empty.</param>
     /// <returns>The job's result (output files are the cache's copies; the storage holds the same names).</returns>
-    public static async Task<EtlResult> RunAsync(RemoteLake remote, string sourceDataset, TimeProvider clock, Func<LakeEtl, Task<EtlResult>> job, CancellationToken ct)
+    public static async Task<EtlResult> RunAsync(RemoteLake remote, string sourceDataset, TimeProvider clock, Func<LakeEtl, Task<EtlResult>> job, CancellationToken ct, IReadOnlyList<string>? sideDatasets = null)
     {
         ArgumentNullException.ThrowIfNull(remote);
         ArgumentNullException.ThrowIfNull(job);
-        await remote.PullAsync([sourceDataset], ct).ConfigureAwait(false);
+        await remote.PullAsync([sourceDataset, .. sideDatasets ?? []], ct).ConfigureAwait(false);
         var catalog = new LakeCatalog(remote.Local, clock);
         catalog.Rebuild(ct);
         var result = await job(new LakeEtl(remote.Local, clock, catalog)).ConfigureAwait(false);
