@@ -92,7 +92,9 @@ public sealed class DemoPipeline(DemoOptions options, TimeProvider clock)
         var trader = new TraderService(options.Trader, traderConsumer, traderProducer, venue, warehouse, Counters, clock);
 
         using var cqlProducer = kafka.Clients.CreateProducer("cql");
-        var cql = new CqlKafkaRunner(CqlPacks.TradingPack, kafka.Clients, "bdt-cql-" + runId, cqlProducer, cqlOptions);
+        // A short fetch wait: the replay is paced by this consumer too (see flow control below), so it must not idle.
+        var cql = new CqlKafkaRunner(CqlPacks.TradingPack, kafka.Clients, "bdt-cql-" + runId, cqlProducer, cqlOptions,
+            services: new CqlStreamServices { ConfigureConsumer = c => c.FetchWaitMaxMs = 10 });
 
         using var sourceProducer = kafka.Clients.CreateProducer("source");
         // The slowest reader bounds the replay: the processor on md.ticks.raw, the CQL pack on md.ticks (it reads the
