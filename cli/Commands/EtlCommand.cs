@@ -146,6 +146,7 @@ public static class EtlCommand
             SourceDataset = parse.GetValue(from)!,
             Dates = days.Count > 0 ? days : null,
             MaxParallelism = parse.GetValue(parallelism),
+            Progress = new EtlProgressBar(error, TimeProvider.System),
         };
         try
         {
@@ -167,6 +168,29 @@ public static class EtlCommand
         {
             await error.WriteLineAsync("error: " + e.Message);
             return 1;
+        }
+    }
+}
+
+/// <summary>
+/// The progress bar of <c>bdt etl</c>: one line per published partition on stderr (stdout keeps the results), e.g.
+/// <c>[########------------]  2/5  40%  bars_1m_etl date=2024-03-12  1.2 s</c>. Lines rather than a redrawn bar, so logs of
+/// batch runs keep every step. Thread-safe (partitions finish on parallel workers).
+/// </summary>
+internal sealed class EtlProgressBar(TextWriter output, TimeProvider clock) : IProgress<EtlProgress>
+{
+    private const int Width = 20;
+    private readonly Lock _gate = new();
+    private readonly long _started = clock.GetTimestamp();
+
+    public void Report(EtlProgress value)
+    {
+        var filled = value.Total == 0 ? Width : (int)((long)value.Done * Width / value.Total);
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"[{new string('#', filled)}{new string('-', Width - filled)}] {value.Done,3}/{value.Total}  {100.0 * value.Done / Math.Max(1, value.Total),3:0}%  {LakeLayout.PartitionFolderName(value.Partition.Date)}  {value.Partition.OutputRows:N0} rows  {clock.GetElapsedTime(_started).TotalSeconds:0.0} s");
+        lock (_gate)
+        {
+            output.WriteLine(line);
         }
     }
 }

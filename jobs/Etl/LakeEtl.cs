@@ -23,6 +23,10 @@ public sealed record EtlJobOptions
     /// <summary>Settings of the Parquet writer of the output.</summary>
     public LakeWriterOptions WriterOptions { get; init; } = LakeWriterOptions.Default;
 
+    /// <summary>Told after each partition is published (from the worker that finished it, so calls may overlap: the
+    /// receiver must be thread-safe); null for none. <c>bdt etl</c> draws its progress bar from it.</summary>
+    public IProgress<EtlProgress>? Progress { get; init; }
+
     internal void Validate()
     {
         if (!LakeSchemas.IsTickDataset(SourceDataset))
@@ -44,6 +48,12 @@ public sealed record EtlJobOptions
 /// <param name="OutputFiles">Absolute paths of the target partition's files now.</param>
 /// <param name="Quality">Input rows dropped by rule.</param>
 public sealed record EtlPartitionResult(DateOnly Date, long InputRows, long OutputRows, IReadOnlyList<string> OutputFiles, IReadOnlyDictionary<string, long> Quality);
+
+/// <summary>Progress of a job run: partitions published so far, of how many, and the one just published. Immutable.</summary>
+/// <param name="Done">Partitions published so far in this run, 1..<paramref name="Total"/>.</param>
+/// <param name="Total">Partitions the run processes.</param>
+/// <param name="Partition">The partition just published.</param>
+public sealed record EtlProgress(int Done, int Total, EtlPartitionResult Partition);
 
 /// <summary>What one job run did. Immutable.</summary>
 /// <param name="Job">Job name (as in the catalog's lineage), e.g. <c>etl-bars-1m</c>.</param>
@@ -195,12 +205,15 @@ public sealed class LakeEtl
 
         var runId = _clock.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
         var results = new ConcurrentDictionary<DateOnly, EtlPartitionResult>();
+        var done = 0;
         await Parallel.ForEachAsync(
             dates,
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = ct },
             (date, token) =>
             {
-                results[date] = RunPartition(job, runId, source, target, date, write, sideDataset, token);
+                var result = RunPartition(job, runId, source, target, date, write, sideDataset, token);
+                results[date] = result;
+                options.Progress?.Report(new EtlProgress(Interlocked.Increment(ref done), dates.Count, result));
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
@@ -121,6 +122,34 @@ public sealed class EtlJobTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(
             ["ticks/date=2024-03-12/part-a-00000.parquet", "ticks/date=2024-03-12/part-b-00000.parquet"],
             Assert.Single(day1.Lineage).Inputs);
+    }
+
+    [Fact]
+    public async Task Progress_is_reported_once_per_published_partition_with_a_count_that_reaches_the_total()
+    {
+        var lake = new LakeLayout(Path.Combine(_temp.Path, "lake"));
+        var writer = new ParquetTickWriter(lake, "a");
+        foreach (var t in LakeCatalogTests.TwoDaysOfTicks())
+        {
+            writer.Append(t);
+        }
+
+        writer.Commit();
+        var seen = new ConcurrentQueue<EtlProgress>();
+        var progress = new RecordingProgress(seen);
+
+        var result = await new LakeEtl(lake, _clock, new LakeCatalog(lake, _clock)).BuildBarsAsync(BarPeriod.OneMinute, new EtlJobOptions { MaxParallelism = 2, Progress = progress });
+
+        Assert.Equal(2, seen.Count);
+        Assert.All(seen, p => Assert.Equal(2, p.Total));
+        Assert.Equal([1, 2], seen.Select(p => p.Done).Order());
+        Assert.Equal(result.Partitions.Select(p => (p.Date, p.OutputRows)).Order(), seen.Select(p => (p.Partition.Date, p.Partition.OutputRows)).Order());
+    }
+
+    // Progress<T> would post to the thread pool and could report after the job returned; record synchronously instead.
+    private sealed class RecordingProgress(ConcurrentQueue<EtlProgress> seen) : IProgress<EtlProgress>
+    {
+        public void Report(EtlProgress value) => seen.Enqueue(value);
     }
 
     [Fact]
