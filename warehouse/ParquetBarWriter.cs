@@ -90,17 +90,7 @@ public sealed class ParquetBarWriter
                 ParquetColumns.Int32("trade_count"),
                 ParquetColumns.Decimal18x8("vwap"),
             ];
-            try
-            {
-                return new GroupNode("schema", Repetition.Required, fields);
-            }
-            finally
-            {
-                foreach (var f in fields)
-                {
-                    f.Dispose();
-                }
-            }
+            return ParquetColumns.Schema(fields);
         }
 
         public void WriteColumns(RowGroupWriter rowGroup, Bar[] rows, ArraySegment<int> order)

@@ -101,17 +101,7 @@ public sealed class ParquetFeatureWriter
                 OptionalDouble("spread_bps"),
                 OptionalDouble("imbalance"),
             ];
-            try
-            {
-                return new GroupNode("schema", Repetition.Required, fields);
-            }
-            finally
-            {
-                foreach (var f in fields)
-                {
-                    f.Dispose();
-                }
-            }
+            return ParquetColumns.Schema(fields);
         }
 
         public void WriteColumns(RowGroupWriter rowGroup, BarFeatures[] rows, ArraySegment<int> order)

@@ -74,17 +74,7 @@ public sealed class ParquetQuoteWriter
                 ParquetColumns.Int64("ask_size"),
                 ParquetColumns.Int64("sequence"),
             ];
-            try
-            {
-                return new GroupNode("schema", Repetition.Required, fields);
-            }
-            finally
-            {
-                foreach (var f in fields)
-                {
-                    f.Dispose();
-                }
-            }
+            return ParquetColumns.Schema(fields);
         }
 
         // As ticks: dictionaries where values repeat (symbol, prices, sizes), delta for the ascending time and sequence.

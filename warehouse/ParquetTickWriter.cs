@@ -87,17 +87,7 @@ public sealed class ParquetTickWriter
                 ParquetColumns.Int64("sequence"),
                 ParquetColumns.String("exchange", optional: true),
             ];
-            try
-            {
-                return new GroupNode("schema", Repetition.Required, fields);
-            }
-            finally
-            {
-                foreach (var f in fields)
-                {
-                    f.Dispose();
-                }
-            }
+            return ParquetColumns.Schema(fields);
         }
 
         // Dictionary encoding where values repeat (symbol, exchange, price, size); time and sequence are (nearly) all

@@ -404,6 +404,22 @@ internal sealed class Utf8Strings
 /// <summary>Low-level column writing helpers shared by the row formats.</summary>
 internal static class ParquetColumns
 {
+    /// <summary>The file's root group of <paramref name="fields"/>; the field nodes are disposed (the group holds copies).</summary>
+    public static GroupNode Schema(Node[] fields)
+    {
+        try
+        {
+            return new GroupNode("schema", Repetition.Required, fields);
+        }
+        finally
+        {
+            foreach (var f in fields)
+            {
+                f.Dispose();
+            }
+        }
+    }
+
     public static PrimitiveNode String(string name, bool optional = false) =>
         new(name, optional ? Repetition.Optional : Repetition.Required, LogicalType.String(), PhysicalType.ByteArray);
 
