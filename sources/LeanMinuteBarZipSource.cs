@@ -60,9 +60,7 @@ public sealed class LeanMinuteBarZipSource : IBarSource
     public async IAsyncEnumerable<Bar> ReadBarsAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         using var zip = ZipFile.OpenRead(ZipPath);
-        var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidDataException($"'{ZipPath}' contains no .csv entry; a LEAN minute zip holds exactly one CSV.");
-        await using var stream = entry.Open();
+        await using var stream = LeanText.OpenCsvEntry(zip, ZipPath);
         using var reader = new StreamReader(stream, System.Text.Encoding.ASCII, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var clock = LeanText.LocalMidnightClock(Date, ExchangeTimeZone);
         long lineNumber = 0;

@@ -67,9 +67,7 @@ public sealed class LeanTickQuoteZipSource : IQuoteSource
     public async IAsyncEnumerable<QuoteTick> ReadQuotesAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         using var zip = ZipFile.OpenRead(ZipPath);
-        var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidDataException($"'{ZipPath}' contains no .csv entry; a LEAN tick zip holds exactly one CSV.");
-        await using var stream = entry.Open();
+        await using var stream = LeanText.OpenCsvEntry(zip, ZipPath);
         using var reader = new StreamReader(stream, System.Text.Encoding.ASCII, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var midnight = LeanText.LocalMidnightClock(Date, ExchangeTimeZone);
         var books = new Dictionary<char, (Price Bid, long BidSize, Price Ask, long AskSize)>();
@@ -185,6 +183,15 @@ public sealed class LeanTickQuoteZipSource : IQuoteSource
 internal static class LeanText
 {
     private const long MaxDeciCents = long.MaxValue / (Price.Scale / 10_000);
+
+    /// <summary>The one CSV entry of a LEAN zip, opened for reading (the caller disposes it before the archive).</summary>
+    /// <exception cref="InvalidDataException">The zip holds no CSV.</exception>
+    public static Stream OpenCsvEntry(ZipArchive zip, string zipPath)
+    {
+        var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidDataException($"'{zipPath}' contains no .csv entry; a LEAN data zip holds exactly one CSV.");
+        return entry.Open();
+    }
 
     public static bool TryParseTickPath(string zipPath, string suffix, out Symbol symbol, out DateOnly date)
     {

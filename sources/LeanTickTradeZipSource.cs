@@ -101,9 +101,7 @@ public sealed class LeanTickTradeZipSource : IMarketDataSource
     {
         // One file handle per enumeration; the deflate stream is read in 64 KiB blocks and never materialized as strings.
         using var zip = ZipFile.OpenRead(ZipPath);
-        var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidDataException($"'{ZipPath}' contains no .csv entry; a LEAN tick zip holds exactly one CSV.");
-        await using var stream = entry.Open();
+        await using var stream = LeanText.OpenCsvEntry(zip, ZipPath);
         var parser = new LeanTradeCsvParser(stream, Symbol, Date, ExchangeTimeZone, _errors, ZipPath);
         var batch = new TradeTick[BatchSize];
         while (true)
