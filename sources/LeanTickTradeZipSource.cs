@@ -12,8 +12,8 @@ namespace BigDataTrading.Sources;
 /// <remarks>
 /// <para>CSV columns (LEAN/AlgoSeek): time in milliseconds since local midnight of the exchange (an optional fraction is
 /// kept to the nanosecond), price in deci-cents (1/10,000 dollar), size in shares, exchange letter, sale condition as hex
-/// flags, suspicious flag (0/1). The condition and suspicious flag are validated but not carried: <see cref="TradeTick"/>
-/// has no field for them.</para>
+/// flags, suspicious flag (0/1). The condition becomes <see cref="TradeTick.Conditions"/>; the suspicious flag is validated
+/// but not carried (the shared files never set it).</para>
 /// <para>Exchange local time is converted to UTC with the zone's real rules, so EDT days get UTC−4 and EST days UTC−5
 /// (and a DST change inside the file is honoured to the minute).</para>
 /// <para><see cref="TradeTick.Sequence"/> is the 1-based line number in the CSV, so any tick can be traced back to its

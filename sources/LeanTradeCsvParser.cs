@@ -185,10 +185,10 @@ internal sealed class LeanTradeCsvParser
             return false;
         }
 
-        if (!IsHex(line[ranges[4]]))
+        if (!TryParseConditions(line[ranges[4]], out var conditions))
         {
             field = "condition";
-            reason = "expected sale condition flags as 1-16 hex digits";
+            reason = "expected sale condition flags as 1-8 significant hex digits (bits 0-31)";
             return false;
         }
 
@@ -203,7 +203,7 @@ internal sealed class LeanTradeCsvParser
         var minute = nanosOfDay / Timestamp.NanosPerMinute;
         var utc = _localMidnightAsUtcNanos + nanosOfDay - _offsetNanosByMinute[minute];
         var exchange = exchangeField.IsEmpty ? '\0' : (char)exchangeField[0];
-        tick = new TradeTick(_symbol, new Timestamp(utc), Price.FromScaled(deciCents, DeciCentsPerDollar), size, _lineNumber, exchange);
+        tick = new TradeTick(_symbol, new Timestamp(utc), Price.FromScaled(deciCents, DeciCentsPerDollar), size, _lineNumber, exchange, conditions);
         field = string.Empty;
         reason = string.Empty;
         return true;
@@ -304,21 +304,41 @@ internal sealed class LeanTradeCsvParser
         return true;
     }
 
-    private static bool IsHex(ReadOnlySpan<byte> text)
+    /// <summary>Parses the hex sale-condition flags; leading zeros are allowed, bits above 31 are undefined and refused.</summary>
+    private static bool TryParseConditions(ReadOnlySpan<byte> text, out SaleConditions conditions)
     {
+        conditions = SaleConditions.None;
         if (text.IsEmpty || text.Length > 16)
         {
             return false;
         }
 
+        ulong value = 0;
         foreach (var b in text)
         {
-            if (!char.IsAsciiHexDigit((char)b))
+            var digit = HexDigitValue(b);
+            if (digit < 0)
             {
                 return false;
             }
+
+            value = (value << 4) | (uint)digit;
         }
 
+        if (value > uint.MaxValue)
+        {
+            return false;
+        }
+
+        conditions = (SaleConditions)(uint)value;
         return true;
     }
+
+    private static int HexDigitValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
 }

@@ -14,4 +14,5 @@ namespace BigDataTrading.Core.MarketData;
 /// <param name="Size">Units traded (must be positive to be valid).</param>
 /// <param name="Sequence">Source record number, unique per symbol and source.</param>
 /// <param name="Exchange">Single-letter venue code, or '\0' when unknown.</param>
-public readonly record struct TradeTick(Symbol Symbol, Timestamp Time, Price Price, long Size, long Sequence, char Exchange = '\0');
+/// <param name="Conditions">Sale conditions the market reported, or <see cref="SaleConditions.None"/> when the source has none.</param>
+public readonly record struct TradeTick(Symbol Symbol, Timestamp Time, Price Price, long Size, long Sequence, char Exchange = '\0', SaleConditions Conditions = SaleConditions.None);

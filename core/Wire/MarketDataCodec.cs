@@ -6,13 +6,14 @@ using BigDataTrading.Core.Time;
 namespace BigDataTrading.Core.Wire;
 
 /// <summary>
-/// The frozen binary format of market-data records on Kafka (schema version 1). Little-endian, fixed layout so any
-/// language can read it with a dozen lines:
+/// The frozen binary format of market-data records on Kafka (schema version 2; version 1 is still read). Little-endian,
+/// fixed layout so any language can read it with a dozen lines:
 /// <code>
-/// byte   version      = 1
+/// byte   version      = 2 (1: the same without the trade's conditions)
 /// byte   record type  = 'T' trade | 'Q' quote | 'B' bar
 /// byte   symbol length n (1..32), then n ASCII bytes
-/// trade: int64 time_ns, int64 price_e8, int64 size, int64 sequence, uint16 exchange (UTF-16 code unit, 0 = unknown)
+/// trade: int64 time_ns, int64 price_e8, int64 size, int64 sequence, uint16 exchange (UTF-16 code unit, 0 = unknown),
+///        uint32 sale conditions (<see cref="SaleConditions"/> bits; absent in version 1)
 /// quote: int64 time_ns, int64 bid_e8, int64 bid_size, int64 ask_e8, int64 ask_size, int64 sequence
 /// bar:   int64 start_ns, int64 period_ns, int64 open_e8, int64 high_e8, int64 low_e8, int64 close_e8,
 ///        int64 volume, int32 trade_count, int64 vwap_e8
@@ -24,7 +25,10 @@ namespace BigDataTrading.Core.Wire;
 public static class MarketDataCodec
 {
     /// <summary>Schema version written in byte 0.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The oldest schema version this reader still decodes (trades without sale conditions).</summary>
+    public const byte OldestReadableVersion = 1;
 
     /// <summary>Record type byte of a trade.</summary>
     public const byte TradeType = (byte)'T';
@@ -47,7 +51,8 @@ public static class MarketDataCodec
         o = WriteInt64(destination, o, tick.Size);
         o = WriteInt64(destination, o, tick.Sequence);
         BinaryPrimitives.WriteUInt16LittleEndian(destination[o..], tick.Exchange);
-        return o + 2;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[(o + 2)..], (uint)tick.Conditions);
+        return o + 6;
     }
 
     /// <summary>Encodes a quote; returns bytes written.</summary>
@@ -86,9 +91,9 @@ public static class MarketDataCodec
             throw new FormatException($"Record of {source.Length} bytes is shorter than the 3-byte header.");
         }
 
-        if (source[0] != Version)
+        if (source[0] is < OldestReadableVersion or > Version)
         {
-            throw new FormatException($"Unknown market-data schema version {source[0]} (this reader knows {Version}).");
+            throw new FormatException($"Unknown market-data schema version {source[0]} (this reader knows {OldestReadableVersion} to {Version}).");
         }
 
         return source[1];
@@ -98,14 +103,17 @@ public static class MarketDataCodec
     /// <exception cref="FormatException">Wrong type, version or length, or an invalid symbol.</exception>
     public static TradeTick DecodeTrade(ReadOnlySpan<byte> source, SymbolCache symbols)
     {
-        var o = ReadHeader(source, TradeType, 34, symbols, out var symbol);
+        // Version 1 trades end after the exchange; version 2 appends the sale conditions.
+        var withConditions = source.Length > 0 && source[0] >= 2;
+        var o = ReadHeader(source, TradeType, withConditions ? 38 : 34, symbols, out var symbol);
         return new TradeTick(
             symbol,
             new Timestamp(ReadInt64(source, o)),
             new Price(ReadInt64(source, o + 8)),
             ReadInt64(source, o + 16),
             ReadInt64(source, o + 24),
-            (char)BinaryPrimitives.ReadUInt16LittleEndian(source[(o + 32)..]));
+            (char)BinaryPrimitives.ReadUInt16LittleEndian(source[(o + 32)..]),
+            withConditions ? (SaleConditions)BinaryPrimitives.ReadUInt32LittleEndian(source[(o + 34)..]) : SaleConditions.None);
     }
 
     /// <summary>Decodes a quote.</summary>

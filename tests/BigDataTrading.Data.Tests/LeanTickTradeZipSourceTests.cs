@@ -45,6 +45,8 @@ public sealed class LeanTickTradeZipSourceTests(ITestOutputHelper output)
         Assert.Equal(210, first.Size);
         Assert.Equal(1, first.Sequence);
         Assert.Equal('Q', first.Exchange);
+        // Condition column "2000" is hex: the extended-hours bit.
+        Assert.Equal(SaleConditions.ExtendedHours, first.Conditions);
         Assert.Equal(451_545, ticks[^1].Sequence);
         for (var i = 1; i < ticks.Count; i++)
         {
@@ -93,17 +95,19 @@ public sealed class LeanTickTradeZipSourceTests(ITestOutputHelper output)
             "",
             "99999999,1674400,400,Z,1,0",
             "34200005,1674500,500,Z,zz,0",
-            "34200006.5,1674600,600,D,2000,1");
+            "34200006.5,1674600,600,D,20000020,1",
+            "34200007,1674600,600,D,100000000,0");
         var errors = new CountingSourceErrorSink();
 
         var ticks = await new LeanTickTradeZipSource(zip, errors).ReadAllAsync();
 
         Assert.Equal([1L, 3, 5, 9], ticks.Select(t => t.Sequence));
         Assert.Equal([100L, 300, 400, 600], ticks.Select(t => t.Size));
-        Assert.Equal(5, errors.Count);
+        Assert.Equal(6, errors.Count);
         var reported = errors.FirstErrors;
-        Assert.Equal([$"{zip}:2", $"{zip}:4", $"{zip}:6", $"{zip}:7", $"{zip}:8"], reported.Select(e => e.Location));
-        Assert.Equal(["price", "line", "line", "time", "condition"], reported.Select(e => e.Field));
+        Assert.Equal([$"{zip}:2", $"{zip}:4", $"{zip}:6", $"{zip}:7", $"{zip}:8", $"{zip}:10"], reported.Select(e => e.Location));
+        Assert.Equal(["price", "line", "line", "time", "condition", "condition"], reported.Select(e => e.Field));
+        Assert.Equal(SaleConditions.TradeThroughExempt | SaleConditions.IntermarketSweep, ticks[^1].Conditions);
         Assert.Equal("34200001,16x4200,200,P,0,0", reported[0].RawLine);
         Assert.All(reported, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
         // The fractional millisecond is kept to the nanosecond.

@@ -12,14 +12,37 @@ public class MarketDataCodecTests
     private static readonly Symbol Spy = Symbol.Parse("SPY");
 
     [Fact]
-    public void Trade_round_trips_with_the_documented_length()
+    public void Trade_round_trips_with_the_documented_length_and_its_sale_conditions()
     {
-        var tick = new TradeTick(Spy, new Timestamp(1_381_233_614_417_000_000), Price.FromDecimal(167.42m), 210, 1, 'Q');
+        var tick = new TradeTick(Spy, new Timestamp(1_381_233_614_417_000_000), Price.FromDecimal(167.42m), 210, 1, 'Q', SaleConditions.IntermarketSweep | SaleConditions.OddLot);
         Span<byte> buffer = stackalloc byte[MarketDataCodec.MaxRecordLength];
         var n = MarketDataCodec.Encode(tick, buffer);
-        Assert.Equal(3 + 3 + 34, n);
+        Assert.Equal(3 + 3 + 38, n);
+        Assert.Equal(2, buffer[0]);
         Assert.Equal(MarketDataCodec.TradeType, MarketDataCodec.PeekType(buffer[..n]));
         Assert.Equal(tick, MarketDataCodec.DecodeTrade(buffer[..n], new SymbolCache()));
+    }
+
+    [Fact]
+    public void Version_1_trades_still_decode_without_conditions()
+    {
+        // A version-1 trade as written before sale conditions existed: header, four int64, the uint16 exchange.
+        var v1 = new byte[3 + 3 + 34];
+        v1[0] = 1;
+        v1[1] = MarketDataCodec.TradeType;
+        v1[2] = 3;
+        "SPY"u8.CopyTo(v1.AsSpan(3));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(v1.AsSpan(6), 5);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(v1.AsSpan(14), Price.FromDecimal(1.5m).Raw);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(v1.AsSpan(22), 100);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(v1.AsSpan(30), 9);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(v1.AsSpan(38), 'P');
+
+        var tick = MarketDataCodec.DecodeTrade(v1, new SymbolCache());
+
+        Assert.Equal(new TradeTick(Spy, new Timestamp(5), Price.FromDecimal(1.5m), 100, 9, 'P', SaleConditions.None), tick);
+        var v2Length = Assert.Throws<FormatException>(() => MarketDataCodec.DecodeTrade(v1.AsSpan(0, v1.Length - 2), new SymbolCache()));
+        Assert.Contains("expected", v2Length.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,106 @@
+namespace BigDataTrading.Core.MarketData;
+
+/// <summary>
+/// Sale-condition flags of a trade print, one bit per condition the reporting market attached to it. The bit layout is
+/// the one of the LEAN/AlgoSeek US equity tick files (their fifth column, in hex), so those files carry through
+/// unchanged; a source without conditions reports <see cref="None"/>. Bits this type does not name are kept as they came.
+/// </summary>
+/// <remarks>
+/// Conditions decide what a print may do to derived data: every print counts toward volume, but averaged, derivatively
+/// priced or out-of-sequence prints must not set a bar's open, high, low or close. <see cref="SaleConditionsExtensions"/>
+/// names the rules that follow from them.
+/// </remarks>
+[Flags]
+public enum SaleConditions : uint
+{
+    /// <summary>No condition reported (or a source that does not carry conditions).</summary>
+    None = 0,
+
+    /// <summary>Regular-way settlement, no special condition.</summary>
+    Regular = 1u << 0,
+
+    /// <summary>Same-day settlement.</summary>
+    Cash = 1u << 1,
+
+    /// <summary>Next-day settlement.</summary>
+    NextDay = 1u << 2,
+
+    /// <summary>Seller's option settlement.</summary>
+    Seller = 1u << 3,
+
+    /// <summary>Reported during an out-of-the-ordinary market event (UTP yellow flag).</summary>
+    YellowFlag = 1u << 4,
+
+    /// <summary>Execution of an intermarket sweep order.</summary>
+    IntermarketSweep = 1u << 5,
+
+    /// <summary>Single-priced opening print of a market centre (opening auction).</summary>
+    OpeningPrint = 1u << 6,
+
+    /// <summary>Single-priced closing print of a market centre (closing auction).</summary>
+    ClosingPrint = 1u << 7,
+
+    /// <summary>Single-priced reopening print after a halt.</summary>
+    ReopeningPrint = 1u << 8,
+
+    /// <summary>Priced from something other than the quote at execution time.</summary>
+    DerivativelyPriced = 1u << 9,
+
+    /// <summary>Extended-hours trade reported under Form T.</summary>
+    FormT = 1u << 10,
+
+    /// <summary>Reported late ("sold last").</summary>
+    SoldLast = 1u << 11,
+
+    /// <summary>Execution of a stopped order.</summary>
+    Stopped = 1u << 12,
+
+    /// <summary>Executed outside the primary market's regular hours.</summary>
+    ExtendedHours = 1u << 13,
+
+    /// <summary>Reported out of sequence.</summary>
+    OutOfSequence = 1u << 14,
+
+    /// <summary>Average-price trade: the price is an average over a period, not an execution price.</summary>
+    AveragePrice = 1u << 20,
+
+    /// <summary>Result of a market centre's crossing session.</summary>
+    Cross = 1u << 21,
+
+    /// <summary>Price significantly away from the prevailing market at the time.</summary>
+    PriceVariation = 1u << 22,
+
+    /// <summary>A market centre's official closing price.</summary>
+    OfficialClose = 1u << 24,
+
+    /// <summary>Priced at a reference point more than 90 seconds before the report.</summary>
+    PriorReferencePrice = 1u << 25,
+
+    /// <summary>A market centre's official opening price.</summary>
+    OfficialOpen = 1u << 26,
+
+    /// <summary>Exempt from the trade-through rule (Reg NMS 611).</summary>
+    TradeThroughExempt = 1u << 29,
+
+    /// <summary>Fewer than 100 shares.</summary>
+    OddLot = 1u << 31,
+}
+
+/// <summary>Rules derived from <see cref="SaleConditions"/>. Pure functions; thread-safe.</summary>
+public static class SaleConditionsExtensions
+{
+    /// <summary>
+    /// Conditions whose prints never set a bar's price: the price is not an execution price at the time of the print.
+    /// </summary>
+    public const SaleConditions NotBarPriceEligible = SaleConditions.AveragePrice | SaleConditions.DerivativelyPriced;
+
+    /// <summary>
+    /// Whether a print may set a bar's open, high, low or close under the rule that reproduces the LEAN minute files from
+    /// the LEAN tick files (measured on the shared SPY and IBM days; see the streaming README): average-price and
+    /// derivatively priced prints never do, intermarket-sweep prints do only in extended hours. Every print, eligible or
+    /// not, counts toward volume.
+    /// </summary>
+    public static bool IsBarPriceEligible(this SaleConditions conditions) =>
+        (conditions & NotBarPriceEligible) == 0
+        && ((conditions & SaleConditions.IntermarketSweep) == 0 || (conditions & SaleConditions.ExtendedHours) != 0);
+}
