@@ -6,9 +6,8 @@ namespace BigDataTrading.Core.MarketData;
 /// unchanged; a source without conditions reports <see cref="None"/>. Bits this type does not name are kept as they came.
 /// </summary>
 /// <remarks>
-/// Conditions decide what a print may do to derived data: every print counts toward volume, but averaged, derivatively
-/// priced or out-of-sequence prints must not set a bar's open, high, low or close. <see cref="SaleConditionsExtensions"/>
-/// names the rules that follow from them.
+/// Conditions decide what a print may do to derived data: every print counts toward volume, but some prints must not
+/// set a bar's open, high, low or close. <see cref="SaleConditionsExtensions"/> names the rules that follow from them.
 /// </remarks>
 [Flags]
 public enum SaleConditions : uint
@@ -89,18 +88,17 @@ public enum SaleConditions : uint
 /// <summary>Rules derived from <see cref="SaleConditions"/>. Pure functions; thread-safe.</summary>
 public static class SaleConditionsExtensions
 {
-    /// <summary>
-    /// Conditions whose prints never set a bar's price: the price is not an execution price at the time of the print.
-    /// </summary>
-    public const SaleConditions NotBarPriceEligible = SaleConditions.AveragePrice | SaleConditions.DerivativelyPriced;
+    /// <summary>Conditions that keep a regular-hours print from setting a bar's price.</summary>
+    public const SaleConditions NotBarPriceEligibleInRegularHours =
+        SaleConditions.IntermarketSweep | SaleConditions.AveragePrice | SaleConditions.DerivativelyPriced;
 
     /// <summary>
-    /// Whether a print may set a bar's open, high, low or close under the rule that reproduces the LEAN minute files from
-    /// the LEAN tick files (measured on the shared SPY and IBM days; see the streaming README): average-price and
-    /// derivatively priced prints never do, intermarket-sweep prints do only in extended hours. Every print, eligible or
-    /// not, counts toward volume.
+    /// Whether a print may set a bar's open, high, low or close. The rule is the one that reproduces the LEAN minute
+    /// files from the LEAN tick files of the same day (measured on the shared SPY and IBM days, see streaming/Cql/README.md):
+    /// an extended-hours print always may; a regular-hours print may unless it is an intermarket sweep, an average-price or
+    /// a derivatively priced print. Every print, eligible or not, counts toward volume. Using the same rule live keeps
+    /// bars built from the stream equal to the historical bars a backtest reads.
     /// </summary>
     public static bool IsBarPriceEligible(this SaleConditions conditions) =>
-        (conditions & NotBarPriceEligible) == 0
-        && ((conditions & SaleConditions.IntermarketSweep) == 0 || (conditions & SaleConditions.ExtendedHours) != 0);
+        (conditions & SaleConditions.ExtendedHours) != 0 || (conditions & NotBarPriceEligibleInRegularHours) == 0;
 }

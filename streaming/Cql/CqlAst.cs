@@ -200,6 +200,8 @@ public enum CqlBinaryOp
 {
     /// <summary>+</summary>
     Add,
+    /// <summary>&amp; (bitwise AND of two BIGINTs, e.g. sale-condition flags)</summary>
+    BitAnd,
     /// <summary>-</summary>
     Subtract,
     /// <summary>*</summary>
@@ -250,7 +252,8 @@ public sealed record CqlUnary(CqlPosition Position, CqlUnaryOp Op, CqlExpr Opera
 /// <param name="Position">Where the name is written.</param>
 /// <param name="Name">Lower-cased function name.</param>
 /// <param name="Arguments">Arguments (a single <see cref="CqlStar"/> for <c>count(*)</c>).</param>
-public sealed record CqlCall(CqlPosition Position, string Name, ImmutableArray<CqlExpr> Arguments) : CqlExpr(Position);
+/// <param name="Filter">An aggregate's <c>FILTER (WHERE condition)</c>: only events meeting it feed the aggregate; null when absent.</param>
+public sealed record CqlCall(CqlPosition Position, string Name, ImmutableArray<CqlExpr> Arguments, CqlExpr? Filter = null) : CqlExpr(Position);
 
 /// <summary>Value types of CQL.</summary>
 public enum CqlType

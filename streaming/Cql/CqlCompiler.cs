@@ -33,8 +33,12 @@ internal enum AggregateKind
     StdDev,
 }
 
-/// <summary>One aggregate's place in a window slot: offsets into the slot's long, double and Int128 parts (−1 when unused).</summary>
-internal sealed record AggregateSlot(AggregateKind Kind, CqlType ArgType, int L, int D, int W);
+/// <summary>
+/// One aggregate's place in a window slot: offsets into the slot's long, double and Int128 parts (−1 when unused). An
+/// aggregate with FILTER (WHERE ...) keeps its own [count, earliest time, latest time] at <paramref name="F"/>, because
+/// the window's own count and times include events the filter refused.
+/// </summary>
+internal sealed record AggregateSlot(AggregateKind Kind, CqlType ArgType, int L, int D, int W, int F = -1);
 
 /// <summary>The plan of a windowed aggregate: the compiled delegates and the slot layout.</summary>
 internal sealed record AggregatePlan<T>(
@@ -273,6 +277,12 @@ internal static class CqlCompiler
         initialLongs[MaxTimeOffset] = long.MinValue;
         foreach (var a in group.Aggregates)
         {
+            if (a.Slot.F >= 0)
+            {
+                initialLongs[a.Slot.F + 1] = long.MaxValue;
+                initialLongs[a.Slot.F + 2] = long.MinValue;
+            }
+
             switch (a.Slot.Kind)
             {
                 case AggregateKind.Min when a.Slot.L >= 0:
@@ -409,7 +419,40 @@ internal static class CqlCompiler
         // Ties keep the later arrival as "last", as a bar's close does.
         body.Add(Expression.Assign(isLast, Expression.GreaterThanOrEqual(time, LAt(MaxTimeOffset))));
         body.Add(Expression.IfThen(isLast, Expression.Assign(LAt(MaxTimeOffset), time)));
-        foreach (var (slot, arg0, arg1) in g.Aggregates)
+        foreach (var (slot, arg0, arg1, _) in g.Aggregates.Where(a => a.Filter is null))
+        {
+            AddUpdate(body, slot, arg0, arg1, n, isFirst, isLast);
+        }
+
+        // Filtered aggregates: per distinct filter, one evaluation; the admitted event updates the filter's own
+        // [count, first, last] and then every aggregate sharing that filter.
+        foreach (var shared in g.Aggregates.Where(a => a.Filter is not null).GroupBy(a => a.Slot.F))
+        {
+            var f = shared.Key;
+            var fn = Expression.Variable(typeof(long), "fn");
+            var fFirst = Expression.Variable(typeof(bool), "fFirst");
+            var fLast = Expression.Variable(typeof(bool), "fLast");
+            var admitted = new List<Expression>
+            {
+                Expression.Assign(fn, Expression.PreIncrementAssign(LAt(f))),
+                Expression.Assign(fFirst, Expression.LessThan(time, LAt(f + 1))),
+                Expression.IfThen(fFirst, Expression.Assign(LAt(f + 1), time)),
+                Expression.Assign(fLast, Expression.GreaterThanOrEqual(time, LAt(f + 2))),
+                Expression.IfThen(fLast, Expression.Assign(LAt(f + 2), time)),
+            };
+            foreach (var (slot, arg0, arg1, _) in shared)
+            {
+                AddUpdate(admitted, slot, arg0, arg1, fn, fFirst, fLast);
+            }
+
+            body.Add(Expression.IfThen(shared.First().Filter!.Value.Expr, Expression.Block([fn, fFirst, fLast], admitted)));
+        }
+
+        body.Add(Expression.Empty());
+        return Expression.Lambda<AggregateUpdater<T>>(Expression.Block([n, time, isFirst, isLast], body), g.Tick, g.L, g.D, g.W, g.Lb, g.Db, g.Wb).Compile();
+
+        // One aggregate's update, given the count including this event and whether it is the earliest/latest so far.
+        void AddUpdate(List<Expression> body, AggregateSlot slot, Typed? arg0, Typed? arg1, Expression n, Expression isFirst, Expression isLast)
         {
             var wide = arg0 is { } a0 && a0.Type == CqlType.Price && slot.W >= 0;
             Expression Target() => slot.L >= 0 && slot.Kind != AggregateKind.Vwap ? LAt(slot.L) : DAt(slot.D);
@@ -455,9 +498,6 @@ internal static class CqlCompiler
                     throw new InvalidOperationException($"Unhandled aggregate {slot.Kind}.");
             }
         }
-
-        body.Add(Expression.Empty());
-        return Expression.Lambda<AggregateUpdater<T>>(Expression.Block([n, time, isFirst, isLast], body), g.Tick, g.L, g.D, g.W, g.Lb, g.Db, g.Wb).Compile();
     }
 
     private static BinaryExpression Store(Typed value, int ordinal, ParameterExpression longs, ParameterExpression strings)
@@ -492,7 +532,7 @@ internal static class CqlCompiler
     private static CqlCall? FindAggregate(CqlExpr e) => e switch
     {
         CqlCall c when s_aggregateNames.Contains(c.Name) => c,
-        CqlCall c => c.Arguments.Select(FindAggregate).FirstOrDefault(x => x is not null),
+        CqlCall c => c.Arguments.Select(FindAggregate).FirstOrDefault(x => x is not null) ?? (c.Filter is null ? null : FindAggregate(c.Filter)),
         CqlBinary b => FindAggregate(b.Left) ?? FindAggregate(b.Right),
         CqlUnary u => FindAggregate(u.Operand),
         _ => null,
@@ -506,7 +546,7 @@ internal static class CqlCompiler
         CqlLiteral l => Convert.ToString(l.Value, CultureInfo.InvariantCulture)!,
         CqlColumnRef c => (c.Qualifier is null ? string.Empty : c.Qualifier.ToLowerInvariant() + ".") + c.Name.ToLowerInvariant(),
         CqlStar => "*",
-        CqlCall c => c.Name + "(" + string.Join(", ", c.Arguments.Select(Text)) + ")",
+        CqlCall c => c.Name + "(" + string.Join(", ", c.Arguments.Select(Text)) + ")" + (c.Filter is null ? string.Empty : " FILTER (WHERE " + Text(c.Filter) + ")"),
         CqlUnary { Op: CqlUnaryOp.Not } u => "NOT " + Text(u.Operand),
         CqlUnary u => "-" + Text(u.Operand),
         CqlBinary b => "(" + Text(b.Left) + " " + OperatorText(b.Op) + " " + Text(b.Right) + ")",
@@ -516,6 +556,7 @@ internal static class CqlCompiler
     private static string OperatorText(CqlBinaryOp op) => op switch
     {
         CqlBinaryOp.Add => "+",
+        CqlBinaryOp.BitAnd => "&",
         CqlBinaryOp.Subtract => "-",
         CqlBinaryOp.Multiply => "*",
         CqlBinaryOp.Divide => "/",
@@ -572,6 +613,9 @@ internal static class CqlCompiler
         private readonly bool _grouped;
         private readonly Dictionary<string, int> _aggregateIndex = new(StringComparer.Ordinal);
 
+        // Aggregates with the same filter text share one [count, first, last] triple and one evaluation per event.
+        private readonly Dictionary<string, int> _filterSlots = new(StringComparer.Ordinal);
+
         public Scope(CqlFrame frame, bool grouped)
         {
             Frame = frame;
@@ -608,7 +652,7 @@ internal static class CqlCompiler
 
         public ParameterExpression WindowEnd { get; } = Expression.Parameter(typeof(long), "windowEnd");
 
-        public List<(AggregateSlot Slot, Typed? Arg0, Typed? Arg1)> Aggregates { get; } = [];
+        public List<(AggregateSlot Slot, Typed? Arg0, Typed? Arg1, Typed? Filter)> Aggregates { get; } = [];
 
         public int LongCount { get; private set; } = FixedLongs;
 
@@ -679,6 +723,8 @@ internal static class CqlCompiler
                     "price" => Expression.Property(Expression.Property(access, nameof(TradeTick.Price)), nameof(Price.Raw)),
                     "size" => Expression.Property(access, nameof(TradeTick.Size)),
                     "sequence" => Expression.Property(access, nameof(TradeTick.Sequence)),
+                    "conditions" => Expression.Convert(Expression.Convert(Expression.Property(access, nameof(TradeTick.Conditions)), typeof(uint)), typeof(long)),
+                    "price_eligible" => Expression.Call(typeof(SaleConditionsExtensions), nameof(SaleConditionsExtensions.IsBarPriceEligible), null, Expression.Property(access, nameof(TradeTick.Conditions))),
                     _ => Expression.Convert(Expression.Property(access, nameof(TradeTick.Exchange)), typeof(long)),
                 },
             };
@@ -695,7 +741,7 @@ internal static class CqlCompiler
         {
             if (_grouped)
             {
-                throw new CqlException(c.Position, "matched() is not allowed here", "use it in WHERE or in the SELECT of a query without aggregates, or inside an aggregate: count_if is not supported, so filter with WHERE matched(q)");
+                throw new CqlException(c.Position, "matched() is not allowed here", "use it in WHERE, in the SELECT of a query without aggregates, or in an aggregate's filter: count(*) FILTER (WHERE matched(q))");
             }
 
             if (c.Arguments.Length != 1 || c.Arguments[0] is not CqlColumnRef { Qualifier: null } r)
@@ -814,7 +860,30 @@ internal static class CqlCompiler
                     break;
             }
 
-            Aggregates.Add((new AggregateSlot(kind, type, l, d, w), arg0, arg1));
+            Typed? filter = null;
+            var f = -1;
+            if (c.Filter is not null)
+            {
+                filter = tick.Compile(c.Filter);
+                if (filter.Value.Type != CqlType.Boolean)
+                {
+                    throw new CqlException(c.Filter.Position, $"FILTER (WHERE ...) needs a condition, not {Name(filter.Value.Type)}", "compare something, e.g. FILTER (WHERE price_eligible) or FILTER (WHERE size >= 100)");
+                }
+
+                if (!_filterSlots.TryGetValue(Text(c.Filter), out f))
+                {
+                    f = LongCount;
+                    LongCount += 3;
+                    _filterSlots[Text(c.Filter)] = f;
+                }
+
+                if (kind == AggregateKind.Count)
+                {
+                    l = -1;
+                }
+            }
+
+            Aggregates.Add((new AggregateSlot(kind, type, l, d, w, f), arg0, arg1, filter));
             return Aggregates.Count - 1;
         }
 
@@ -823,11 +892,12 @@ internal static class CqlCompiler
             Expression LAt(int offset) => Expression.ArrayAccess(L, Expression.Add(Lb, Expression.Constant(offset)));
             Expression DAt(int offset) => Expression.ArrayAccess(D, Expression.Add(Db, Expression.Constant(offset)));
             Expression WAt(int offset) => Expression.ArrayAccess(W, Expression.Add(Wb, Expression.Constant(offset)));
-            var count = Expression.Convert(LAt(CountOffset), typeof(double));
+            var n = slot.F >= 0 ? LAt(slot.F) : LAt(CountOffset);
+            var count = Expression.Convert(n, typeof(double));
             switch (slot.Kind)
             {
                 case AggregateKind.Count:
-                    return new(LAt(CountOffset), CqlType.BigInt);
+                    return new(n, CqlType.BigInt);
                 case AggregateKind.Sum when slot.W >= 0:
                     return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.WideToLong), null, WAt(slot.W)), CqlType.Price);
                 case AggregateKind.Avg when slot.W >= 0:
@@ -840,9 +910,14 @@ internal static class CqlCompiler
                 case AggregateKind.Vwap:
                     return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.Vwap), null, WAt(slot.W), LAt(slot.L)), CqlType.Price);
                 case AggregateKind.StdDev:
-                    return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.StdDev), null, LAt(CountOffset), DAt(slot.D + 1)), CqlType.Double);
+                    return new(Expression.Call(typeof(CqlFunctions), nameof(CqlFunctions.StdDev), null, n, DAt(slot.D + 1)), CqlType.Double);
                 default:
-                    return slot.D >= 0 ? new(DAt(slot.D), CqlType.Double) : new(LAt(slot.L), slot.ArgType);
+                    // min/max/first/last: a window always holds an event, but a filter may have admitted none. CQL has
+                    // no NULL: such a value reads as 0 (NaN for DOUBLE); count(*) FILTER (WHERE ...) tells them apart.
+                    Typed value = slot.D >= 0 ? new(DAt(slot.D), CqlType.Double) : new(LAt(slot.L), slot.ArgType);
+                    return slot.F < 0
+                        ? value
+                        : new(Expression.Condition(Expression.Equal(n, Expression.Constant(0L)), slot.D >= 0 ? Expression.Constant(double.NaN) : Expression.Constant(0L), value.Expr), value.Type);
             }
         }
 
@@ -880,6 +955,13 @@ internal static class CqlCompiler
                     return new(b.Op == CqlBinaryOp.And ? Expression.AndAlso(left.Expr, right.Expr) : Expression.OrElse(left.Expr, right.Expr), CqlType.Boolean);
                 case CqlBinaryOp.Add or CqlBinaryOp.Subtract or CqlBinaryOp.Multiply or CqlBinaryOp.Divide:
                     return Arithmetic(b, left, right);
+                case CqlBinaryOp.BitAnd:
+                    if (left.Type != CqlType.BigInt || right.Type != CqlType.BigInt)
+                    {
+                        throw new CqlException(b.Position, $"'&' needs BIGINT on both sides, not {Name(left.Type)} and {Name(right.Type)}", "mask flag columns, e.g. conditions & 0x20 = 0");
+                    }
+
+                    return new(Expression.And(left.Expr, right.Expr), CqlType.BigInt, left.Literal is long x && right.Literal is long y ? x & y : null);
                 default:
                     return Comparison(b, left, right);
             }

@@ -114,6 +114,8 @@ internal static class StreamColumns
         ["size"] = CqlType.BigInt,
         ["sequence"] = CqlType.BigInt,
         ["exchange"] = CqlType.Char,
+        ["conditions"] = CqlType.BigInt,
+        ["price_eligible"] = CqlType.Boolean,
     }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
 
     public static readonly ImmutableDictionary<string, CqlType> Quote = new Dictionary<string, CqlType>(StringComparer.OrdinalIgnoreCase)
@@ -131,5 +133,5 @@ internal static class StreamColumns
 
     public static string Describe(CqlStreamKind kind) => kind == CqlStreamKind.Quotes
         ? "quote streams have symbol STRING, time TIMESTAMP, bid PRICE, bid_size BIGINT, ask PRICE, ask_size BIGINT, sequence BIGINT"
-        : "trade streams have symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR";
+        : "trade streams have symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR, conditions BIGINT, price_eligible BOOLEAN";
 }

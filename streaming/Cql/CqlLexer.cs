@@ -120,6 +120,31 @@ internal static class CqlLexer
                 continue;
             }
 
+            if (c == '0' && i + 2 < text.Length && (text[i + 1] is 'x' or 'X') && char.IsAsciiHexDigit(text[i + 2]))
+            {
+                // Hexadecimal integer (flag masks): 0x20. Its value is decimal text so the parser treats it as any integer.
+                var start = i;
+                i += 2;
+                while (i < text.Length && char.IsAsciiHexDigit(text[i]))
+                {
+                    i++;
+                }
+
+                if (i - start - 2 > 16 || (i < text.Length && (char.IsAsciiLetter(text[i]) || text[i] == '_')))
+                {
+                    throw new CqlException(Pos(start), $"malformed hexadecimal number {text[start..Math.Min(text.Length, i + 1)]}", "write at most 16 hex digits, e.g. 0x100200");
+                }
+
+                var value = ulong.Parse(text.AsSpan(start + 2, i - start - 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+                if (value > long.MaxValue)
+                {
+                    throw new CqlException(Pos(start), $"hexadecimal number {text[start..i]} does not fit in a signed 64-bit BIGINT", "use at most 0x7FFFFFFFFFFFFFFF");
+                }
+
+                tokens.Add(new Token(TokenKind.Integer, value.ToString(CultureInfo.InvariantCulture), Pos(start)));
+                continue;
+            }
+
             if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1])))
             {
                 var start = i;
@@ -179,7 +204,7 @@ internal static class CqlLexer
                 continue;
             }
 
-            if ("(),;*+-/<>=.".Contains(c, StringComparison.Ordinal))
+            if ("(),;*+-/<>=.&".Contains(c, StringComparison.Ordinal))
             {
                 tokens.Add(new Token(TokenKind.Symbol, c.ToString(), Pos(i)));
                 i++;

@@ -414,7 +414,7 @@ public static class CqlParser
 
     private static readonly HashSet<string> s_notAliases = new(StringComparer.OrdinalIgnoreCase)
     {
-        "WHERE", "GROUP", "WINDOW", "HAVING", "EMIT", "INTO", "JOIN", "ASOF", "LEFT", "INNER", "ON", "WITHIN", "OUTER",
+        "WHERE", "GROUP", "WINDOW", "HAVING", "EMIT", "INTO", "JOIN", "ASOF", "LEFT", "INNER", "ON", "WITHIN", "OUTER", "FILTER",
     };
 
     private static string? ParseAlias(State p)
@@ -620,7 +620,8 @@ public static class CqlParser
     }
 
     // expr := or;  or := and {OR and};  and := not {AND not};  not := NOT not | cmp;
-    // cmp := add [op add];  add := mul {(+|-) mul};  mul := unary {(*|/) unary};  unary := - unary | primary
+    // cmp := bits [op bits];  bits := add {& add};  add := mul {(+|-) mul};  mul := unary {(*|/) unary};  unary := - unary | primary
+    // ('&' binds looser than '+' and tighter than comparisons, as in PostgreSQL: conditions & 0x20 = 0.)
     private static CqlExpr ParseExpr(State p) => ParseOr(p);
 
     private static CqlExpr ParseOr(State p)
@@ -660,7 +661,7 @@ public static class CqlParser
 
     private static CqlExpr ParseComparison(State p)
     {
-        var left = ParseAdditive(p);
+        var left = ParseBitAnd(p);
         var token = p.Current;
         CqlBinaryOp? op = token.Kind != TokenKind.Symbol ? null : token.Text switch
         {
@@ -678,8 +679,20 @@ public static class CqlParser
         }
 
         p.Advance();
-        var right = ParseAdditive(p);
+        var right = ParseBitAnd(p);
         return new CqlBinary(token.Position, op.Value, left, right);
+    }
+
+    private static CqlExpr ParseBitAnd(State p)
+    {
+        var left = ParseAdditive(p);
+        while (p.Current.Is("&"))
+        {
+            var at = p.Advance().Position;
+            left = new CqlBinary(at, CqlBinaryOp.BitAnd, left, ParseAdditive(p));
+        }
+
+        return left;
     }
 
     private static CqlExpr ParseAdditive(State p)
@@ -777,7 +790,16 @@ public static class CqlParser
                 }
 
                 p.Expect(")", $"close the argument list of {token.Text}( with ')'");
-                return new CqlCall(token.Position, token.Text.ToLowerInvariant(), args.ToImmutable());
+                CqlExpr? filter = null;
+                if (p.Accept("FILTER"))
+                {
+                    p.Expect("(", "write FILTER (WHERE condition) after an aggregate, e.g. count(*) FILTER (WHERE size >= 100)");
+                    p.Expect("WHERE", "an aggregate's filter is FILTER (WHERE condition)");
+                    filter = ParseExpr(p);
+                    p.Expect(")", "close FILTER (WHERE ...) with ')'");
+                }
+
+                return new CqlCall(token.Position, token.Text.ToLowerInvariant(), args.ToImmutable(), filter);
             default:
                 throw p.Error($"expected an expression, found {token.Describe()}",
                     token.Kind == TokenKind.Identifier

@@ -34,6 +34,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly bool _emitChanges;
     private readonly bool _groupByKey;
     private readonly ImmutableArray<AggregateSlot> _aggregates;
+    private readonly int[] _filterSlots;
     private readonly long[] _initialLongs;
     private readonly double[] _initialDoubles;
     private readonly int _nl;
@@ -97,6 +98,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         _emitChanges = plan.Emit == CqlEmitMode.Changes;
         _groupByKey = plan.GroupByKey;
         _aggregates = plan.Aggregates;
+        _filterSlots = [.. plan.Aggregates.Where(a => a.F >= 0).Select(a => a.F).Distinct()];
         _initialLongs = plan.InitialLongs;
         _initialDoubles = plan.InitialDoubles;
         _nl = plan.InitialLongs.Length;
@@ -537,6 +539,12 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         var srcLast = _l[sl + CqlCompiler.MaxTimeOffset] >= _l[dl + CqlCompiler.MaxTimeOffset];
         foreach (var a in _aggregates)
         {
+            // A filtered aggregate merges by its own count and times (see AggregateSlot.F).
+            var filtered = a.F >= 0;
+            var (an, bn) = filtered ? (_l[dl + a.F], _l[sl + a.F]) : (na, nb);
+            var takeFirst = filtered ? _l[sl + a.F + 1] < _l[dl + a.F + 1] : srcFirst;
+            var takeLast = filtered ? _l[sl + a.F + 2] >= _l[dl + a.F + 2] : srcLast;
+
             switch (a.Kind)
             {
                 case AggregateKind.Count:
@@ -563,7 +571,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                     _l[dl + a.L] = Math.Max(_l[dl + a.L], _l[sl + a.L]);
                     break;
                 case AggregateKind.First or AggregateKind.Last:
-                    if (a.Kind == AggregateKind.First ? srcFirst : srcLast)
+                    if (a.Kind == AggregateKind.First ? takeFirst : takeLast)
                     {
                         if (a.D >= 0)
                         {
@@ -581,15 +589,28 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                     _l[dl + a.L] += _l[sl + a.L];
                     break;
                 case AggregateKind.StdDev:
-                    // Chan et al.: combine (n, mean, M2) of two samples.
-                    var n = na + nb;
+                    // Chan et al.: combine (n, mean, M2) of two samples; a side a filter left empty contributes nothing.
+                    var n = an + bn;
+                    if (bn == 0)
+                    {
+                        break;
+                    }
+
                     var delta = _d[sd + a.D] - _d[dd + a.D];
-                    _d[dd + a.D] += delta * nb / n;
-                    _d[dd + a.D + 1] += _d[sd + a.D + 1] + (delta * delta * na * nb / n);
+                    _d[dd + a.D] += delta * bn / n;
+                    _d[dd + a.D + 1] += _d[sd + a.D + 1] + (delta * delta * an * bn / n);
                     break;
                 default:
                     throw new InvalidOperationException($"Unhandled aggregate {a.Kind}.");
             }
+        }
+
+        // Each filter's [count, first, last] once, after every aggregate read the values from before the merge.
+        foreach (var f in _filterSlots)
+        {
+            _l[dl + f] += _l[sl + f];
+            _l[dl + f + 1] = Math.Min(_l[dl + f + 1], _l[sl + f + 1]);
+            _l[dl + f + 2] = Math.Max(_l[dl + f + 2], _l[sl + f + 2]);
         }
 
         _l[dl + CqlCompiler.CountOffset] = na + nb;

@@ -101,6 +101,8 @@ public sealed class CqlParserTests
     [InlineData("CREATE VIEW v AS SELECT price FROM trades WHERE price > 1 # 2", 1, 59, "single quotes")]
     [InlineData("CREATE VIEW v AS SELECT price FROM trades WHERE", 1, 48, "an expression is")]
     [InlineData("CREATE VIEW v AS SELECT price FROM trades; DROP VIEW v", 1, 44, "CREATE")]
+    [InlineData("CREATE VIEW v AS SELECT count(*) FILTER WHERE size > 1 FROM trades", 1, 41, "FILTER (WHERE condition)")]
+    [InlineData("CREATE VIEW v AS SELECT price FROM trades WHERE size & 0x8000000000000000 = 0", 1, 56, "0x7FFFFFFFFFFFFFFF")]
     public void Syntax_errors_have_line_column_and_hint(string text, int line, int column, string hint)
     {
         var e = Assert.Throws<CqlException>(() => CqlParser.Parse(text));
@@ -126,6 +128,8 @@ public sealed class CqlParserTests
     [InlineData("CREATE VIEW v AS SELECT price AS x, size AS x FROM trades", 2, 37, "AS")]
     [InlineData("CREATE VIEW v AS SELECT price FROM trades HAVING price > 1", 2, 56, "WHERE")]
     [InlineData("CREATE VIEW trades AS SELECT price FROM trades", 2, 1, "own name")]
+    [InlineData("CREATE VIEW v AS SELECT count(*) FILTER (WHERE size) FROM trades WINDOW TUMBLING(1 MINUTE)", 2, 48, "FILTER (WHERE price_eligible)")]
+    [InlineData("CREATE VIEW v AS SELECT symbol FROM trades WHERE price & 1 = 0", 2, 56, "conditions & 0x20")]
     public void Semantic_errors_have_line_column_and_hint(string query, int line, int column, string hint)
     {
         var e = Assert.Throws<CqlException>(() => CqlEngine.Compile(CqlTestKit.TradesStream + query, NullCqlSink.Instance));

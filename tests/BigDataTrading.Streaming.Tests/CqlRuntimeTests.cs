@@ -1,4 +1,5 @@
 using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Streaming.Cql;
 using static BigDataTrading.Streaming.Tests.CqlTestKit;
 
@@ -205,9 +206,10 @@ public sealed class CqlRuntimeTests
     [Fact]
     public void Select_star_projects_every_declared_column()
     {
-        var (_, sink) = Run("CREATE QUERY all_trades AS SELECT * FROM trades", Trade("SPY", 1, 10m, 7, 'P'));
+        var (_, sink) = Run("CREATE QUERY all_trades AS SELECT * FROM trades", Trade("SPY", 1, 10m, 7, 'P', SaleConditions.AveragePrice));
         var row = Assert.Single(sink.Rows);
-        Assert.Equal(["symbol", "time", "price", "size", "sequence", "exchange"], row.Columns.Select(c => c.Name));
+        Assert.Equal(["symbol", "time", "price", "size", "sequence", "exchange", "conditions", "price_eligible"], row.Columns.Select(c => c.Name));
+        Assert.Equal(((long)SaleConditions.AveragePrice, false), ((long)row["conditions"], (bool)row["price_eligible"]));
         Assert.Equal(At(1), row["time"]);
         Assert.Equal(7L, row["size"]);
         Assert.Equal('P', row["exchange"]);

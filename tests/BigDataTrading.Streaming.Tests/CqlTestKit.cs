@@ -8,15 +8,15 @@ namespace BigDataTrading.Streaming.Tests;
 /// <summary>Small builders for CQL tests: a trade stream declaration and ticks at offsets from a round minute.</summary>
 internal static class CqlTestKit
 {
-    public const string TradesStream = "CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR) WITH (topic='md.ticks', key='symbol', timestamp='time');\n";
+    public const string TradesStream = "CREATE STREAM trades (symbol STRING, time TIMESTAMP, price PRICE, size BIGINT, sequence BIGINT, exchange CHAR, conditions BIGINT, price_eligible BOOLEAN) WITH (topic='md.ticks', key='symbol', timestamp='time');\n";
 
     /// <summary>2024-01-02T14:30:00Z, a minute boundary.</summary>
     public static readonly Timestamp T0 = Timestamp.FromUtc(new DateOnly(2024, 1, 2), new TimeSpan(14, 30, 0));
 
     private static long s_sequence;
 
-    public static TradeTick Trade(string symbol, double seconds, decimal price, long size, char exchange = 'Q') =>
-        new(Symbol.Parse(symbol), At(seconds), Price.FromDecimal(price), size, Interlocked.Increment(ref s_sequence), exchange);
+    public static TradeTick Trade(string symbol, double seconds, decimal price, long size, char exchange = 'Q', SaleConditions conditions = SaleConditions.None) =>
+        new(Symbol.Parse(symbol), At(seconds), Price.FromDecimal(price), size, Interlocked.Increment(ref s_sequence), exchange, conditions);
 
     public static Timestamp At(double seconds) => T0.AddNanoseconds((long)Math.Round(seconds * 1e9));
 

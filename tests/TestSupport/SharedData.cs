@@ -32,6 +32,12 @@ public static class SharedData
     public static string Require(string relativePath) =>
         Find(relativePath) ?? throw new FileNotFoundException($"Shared test data '{relativePath}' is missing.");
 
+    /// <summary>Why a test needing <paramref name="relativePath"/> is skipped, or null when the file is present.</summary>
+    public static string? SkipReason(string relativePath) =>
+        Find(relativePath) is not null ? null
+        : Root is null ? $"Shared test data folder not found (expected '../shared' next to the folder of BigDataTrading.sln); needs {relativePath}."
+        : $"Shared test data file '{relativePath}' not found under {Root}.";
+
     private static string? FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -57,12 +63,20 @@ public sealed class SharedDataFactAttribute : FactAttribute
     public SharedDataFactAttribute(string relativePath)
     {
         RelativePath = relativePath;
-        if (SharedData.Find(relativePath) is null)
-        {
-            Skip = SharedData.Root is null
-                ? $"Shared test data folder not found (expected '../shared' next to the folder of BigDataTrading.sln); needs {relativePath}."
-                : $"Shared test data file '{relativePath}' not found under {SharedData.Root}.";
-        }
+        Skip = SharedData.SkipReason(relativePath);
+    }
+
+    public string RelativePath { get; }
+}
+
+/// <summary>A theory over shared test data; skipped with the reason when the file is absent, as <see cref="SharedDataFactAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class SharedDataTheoryAttribute : TheoryAttribute
+{
+    public SharedDataTheoryAttribute(string relativePath)
+    {
+        RelativePath = relativePath;
+        Skip = SharedData.SkipReason(relativePath);
     }
 
     public string RelativePath { get; }
