@@ -26,7 +26,7 @@ internal static class PackBaseline
     {
         // ohlcv_1m, volume_surge
         public long BarStart = long.MinValue;
-        public long Open, High, Low, Close, Volume, Trades;
+        public long Open, High, Low, Close, Volume, Trades, Priced, PricedVolume;
         public Int128 Notional;
 
         // vwap_5m: five overlapping windows, slot = (start / 1 min) mod 5
@@ -78,8 +78,8 @@ internal static class PackBaseline
 
         void CloseBar(Sym s)
         {
-            var vwap = (long)((s.Notional + (s.Volume / 2)) / s.Volume);
-            Add("ohlcv_1m", s.Open + s.High + s.Low + s.Close + s.Volume + s.Trades + vwap);
+            var vwap = s.PricedVolume == 0 ? 0 : (long)((s.Notional + (s.PricedVolume / 2)) / s.PricedVolume);
+            Add("ohlcv_1m", s.Open + s.High + s.Low + s.Close + s.Volume + s.Trades + s.Priced + vwap);
             if (s.Volume > 200_000)
             {
                 Add("volume_surge", s.Volume + s.Trades);
@@ -137,17 +137,27 @@ internal static class PackBaseline
                 }
 
                 sym.BarStart = barStart;
-                sym.Open = sym.High = sym.Low = p;
-                sym.Volume = sym.Trades = 0;
+                sym.Open = sym.High = sym.Low = sym.Close = 0;
+                sym.Volume = sym.Trades = sym.Priced = sym.PricedVolume = 0;
                 sym.Notional = 0;
             }
 
-            sym.High = Math.Max(sym.High, p);
-            sym.Low = Math.Min(sym.Low, p);
-            sym.Close = p;
+            // Every print counts toward volume; only eligible ones set the prices and the VWAP.
             sym.Volume += size;
             sym.Trades++;
-            sym.Notional += (Int128)p * size;
+            if (tr.Conditions.IsBarPriceEligible())
+            {
+                if (sym.Priced++ == 0)
+                {
+                    sym.Open = sym.High = sym.Low = p;
+                }
+
+                sym.High = Math.Max(sym.High, p);
+                sym.Low = Math.Min(sym.Low, p);
+                sym.Close = p;
+                sym.PricedVolume += size;
+                sym.Notional += (Int128)p * size;
+            }
 
             // vwap_5m
             for (var start = barStart; start > time - (5 * Minute); start -= Minute)

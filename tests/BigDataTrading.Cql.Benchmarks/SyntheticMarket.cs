@@ -90,7 +90,14 @@ public static class SyntheticMarket
             {
                 var size = (r2 >> 30) % 100 == 0 ? 5_000 + (long)((r2 >> 40) % 5_000) : 1 + (long)((r2 >> 40) % 1_000);
                 var price = mid[s] + (((long)((r2 >> 24) % 7) - 3) * 1_000_000L);
-                trades.Add(new TradeTick(names[s], time, new Price(price), size, i + 1, 'Q'));
+                // About 5 % intermarket sweeps and 1 % average-price prints: volume only in the 1-minute bars' prices.
+                var conditions = ((r2 >> 50) % 100) switch
+                {
+                    < 5 => SaleConditions.IntermarketSweep,
+                    5 => SaleConditions.AveragePrice,
+                    _ => SaleConditions.Regular,
+                };
+                trades.Add(new TradeTick(names[s], time, new Price(price), size, i + 1, 'Q', conditions));
             }
         }
 
