@@ -22,6 +22,22 @@ public sealed record CqlOptions
     public int DefaultMaxPending { get; init; } = 16;
 
     /// <summary>
+    /// How many due windows a windowed query closes (and emits) per incoming event; 0 = all at once. When the watermark
+    /// crosses a minute, every symbol's window of that minute is due at once: closing a thousand of them inside one event
+    /// stalls the feed for a millisecond and every event behind it waits. With a budget the closing is spread over the
+    /// following events (<see cref="CqlEngine.CloseDueWindows"/> or the end of stream closes the rest), so rows come out
+    /// a few events later but are never lost or changed: an event for a due window is late by the watermark either way.
+    /// Range 0..1,000,000; default 4.
+    /// </summary>
+    public int WindowClosesPerEvent
+    {
+        get => _windowClosesPerEvent;
+        init => _windowClosesPerEvent = value is >= 0 and <= 1_000_000 ? value : throw new ArgumentOutOfRangeException(nameof(WindowClosesPerEvent), value, "Use 0 (close every due window at once) to 1,000,000.");
+    }
+
+    private readonly int _windowClosesPerEvent = 4;
+
+    /// <summary>
     /// The symbol → dense index table every query of one engine shares: the first query to see an event hashes its
     /// symbol, the others hit the table's last-key check, so an event costs one lookup, not one per query.
     /// </summary>
@@ -151,6 +167,18 @@ public sealed class CqlEngine
         foreach (var query in _quoteQueries)
         {
             query.OnQuote(in quote);
+        }
+    }
+
+    /// <summary>
+    /// Closes every window whose end the watermark has already passed but that <see cref="CqlOptions.WindowClosesPerEvent"/>
+    /// left for later events; a host calls it when its input goes idle, so final rows do not wait for the next event.
+    /// </summary>
+    public void CloseDueWindows()
+    {
+        foreach (var query in _queries)
+        {
+            query.CloseDueWindows();
         }
     }
 

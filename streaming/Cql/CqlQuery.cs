@@ -83,6 +83,11 @@ public abstract class CqlQuery
     public virtual void Complete()
     {
     }
+
+    /// <summary>Closes every window the watermark has passed that a per-event closing budget left open (see <see cref="CqlOptions.WindowClosesPerEvent"/>).</summary>
+    public virtual void CloseDueWindows()
+    {
+    }
 }
 
 /// <summary>

@@ -52,7 +52,7 @@ internal static class CqlQueryFactory
     private static CqlQuery Make<T>(CreateQueryStatement statement, CreateStreamStatement source, ICqlSink sink, CqlFrame frame, JoinPlan? join, bool aggregate, CqlOptions options)
         where T : struct =>
         aggregate
-            ? new WindowedAggregateQuery<T>(statement, source, sink, frame, join, options.AllowedLatenessNanos, options.SharedKeys ?? new KeyTable())
+            ? new WindowedAggregateQuery<T>(statement, source, sink, frame, join, options.AllowedLatenessNanos, options.SharedKeys ?? new KeyTable(), options.WindowClosesPerEvent)
             : new StatelessQuery<T>(statement, source, sink, frame, join);
 
     private static (CqlFrame Frame, JoinPlan Join) BuildJoins(

@@ -41,6 +41,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly int _nd;
     private readonly int _nw;
     private readonly KeyTable _keys;
+    private readonly int _closeBudget;
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
     // Tumbling and hopping windows close through a timing wheel instead of the priority queue: their ends are multiples
@@ -77,14 +78,15 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private long _maxTime = long.MinValue;
     private long _watermark = long.MinValue;
 
-    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos, KeyTable keys)
-        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join, keys)
+    public WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, CqlFrame frame, JoinPlan? join, long defaultLatenessNanos, KeyTable keys, int closesPerEvent)
+        : this(statement, stream, sink, CqlCompiler.CompileAggregate<T>(statement.Select, frame, defaultLatenessNanos), join, keys, closesPerEvent)
     {
     }
 
-    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join, KeyTable keys)
+    private WindowedAggregateQuery(CreateQueryStatement statement, CreateStreamStatement stream, ICqlSink sink, (AggregatePlan<T> Plan, ImmutableArray<CqlColumn> Columns) compiled, JoinPlan? join, KeyTable keys, int closesPerEvent)
         : base(statement, stream, compiled.Columns, sink, join)
     {
+        _closeBudget = closesPerEvent == 0 ? int.MaxValue : closesPerEvent;
         // One global group keeps its own table: its only key is '' at index 0.
         _keys = compiled.Plan.GroupByKey ? keys : new KeyTable();
         var plan = compiled.Plan;
@@ -157,11 +159,13 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
             if (watermark > _watermark)
             {
                 _watermark = watermark;
-                if (_wheel ? _nextEnd <= watermark : _closing.TryPeek(out _, out var next) && next.End <= watermark)
-                {
-                    CloseUpTo(watermark);
-                }
             }
+        }
+
+        // Due windows close a few per event (the budget), so a minute boundary does not stall the feed.
+        if (HasDue(_watermark))
+        {
+            CloseUpTo(_watermark, _closeBudget);
         }
 
         if (_where is not null && !_where(in tick))
@@ -295,7 +299,19 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         }
     }
 
-    public override void Complete() => CloseUpTo(long.MaxValue);
+    public override void Complete() => CloseUpTo(long.MaxValue, int.MaxValue);
+
+    public override void CloseDueWindows()
+    {
+        if (HasDue(_watermark))
+        {
+            CloseUpTo(_watermark, int.MaxValue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool HasDue(long watermark) =>
+        _wheel ? _nextEnd <= watermark : _closing.TryPeek(out _, out var next) && next.End <= watermark;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Floor(long time, long period)
@@ -368,7 +384,11 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         }
     }
 
-    private void CloseUpTo(long watermark)
+    /// <summary>
+    /// Closes windows whose end is at or before <paramref name="watermark"/>, in close order, at most
+    /// <paramref name="budget"/> of them; the rest stay due for the next call.
+    /// </summary>
+    private void CloseUpTo(long watermark, int budget)
     {
         if (_wheel)
         {
@@ -377,7 +397,11 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 var b = (int)((_nextEnd / _advance) & _bucketMask);
                 if (_bucketHead[b] >= 0 && _bucketEnd[b] == _nextEnd)
                 {
-                    for (var slot = _bucketHead[b]; slot >= 0;)
+                    // The budget only spreads the newest due end: an older end still pending when a newer one comes due
+                    // closes in full, so at most one partly closed bucket exists and the wheel never wraps onto it.
+                    var limited = _nextEnd + _advance > watermark;
+                    var slot = _bucketHead[b];
+                    while (slot >= 0 && (!limited || budget > 0))
                     {
                         var next = _closeNext[slot];
                         if (!_emitChanges)
@@ -387,9 +411,14 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
 
                         Free(slot);
                         slot = next;
+                        budget--;
                     }
 
-                    _bucketHead[b] = -1;
+                    _bucketHead[b] = slot;
+                    if (slot >= 0)
+                    {
+                        return;
+                    }
                 }
 
                 _nextEnd += _advance;
@@ -403,7 +432,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
             return;
         }
 
-        while (_closing.TryPeek(out var packed, out var due) && due.End <= watermark)
+        while (budget > 0 && _closing.TryPeek(out var packed, out var due) && due.End <= watermark)
         {
             _closing.Dequeue();
             var slot = (int)(packed & 0xFFFF_FFFF);
@@ -424,6 +453,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
             }
 
             Free(slot);
+            budget--;
         }
     }
 
