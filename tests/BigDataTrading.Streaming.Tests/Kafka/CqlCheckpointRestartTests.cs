@@ -117,6 +117,29 @@ public sealed class CqlCheckpointRestartTests : IDisposable
         Assert.Equal(60, store.Load("cql-in", 1)!.NextOffset);
     }
 
+    [Fact]
+    public async Task A_checkpoint_whose_engine_snapshot_has_an_older_format_is_refused_with_the_file_named()
+    {
+        await using var kafka = KafkaEndpoint.Start(new KafkaOptions { DefaultPartitions = Partitions });
+        await StreamTestKit.Topics(kafka, Partitions, "cql-in", "cql.late", "out-burst", "out-market");
+        using var producer = kafka.Clients.CreateProducer("test");
+        await StreamTestKit.ProduceEventsAndEnd(producer, "cql-in", Partitions, CheckpointScenarios.Random(20, ["SPY"], seed: 25, quotes: false));
+
+        // A checkpoint file of the current version whose engine snapshot says format 1 (as an old build wrote it).
+        var store = new FileCqlCheckpointStore(Path.Combine(_dir, "checkpoints"));
+        var state = CqlSnapshots.Capture(CqlEngine.Compile(CheckpointScenarios.Sliding, NullCqlSink.Instance));
+        BitConverter.TryWriteBytes(state.AsSpan(0, 4), 1);
+        var generation = store.Claim("cql-in", 0);
+        Assert.True(store.Save(new CqlCheckpoint("cql-in", 0, 0, false, CqlSnapshots.Fingerprint(CheckpointScenarios.Sliding), state) { Generation = generation }).Saved);
+
+        var runner = new CqlKafkaRunner(CheckpointScenarios.Sliding, kafka.Clients, "g", producer, Options(), services: new CqlStreamServices { Checkpoints = store });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var error = Assert.Throws<InvalidDataException>(() => runner.Run(timeout.Token));
+        Assert.Contains($"'{store.PathOf("cql-in", 0)}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("format 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Delete the file", error.Message, StringComparison.Ordinal);
+    }
+
     private static bool Is(JsonElement row, string query, string key, double seconds) =>
         row.GetProperty("query").GetString() == query && row.GetProperty("key").GetString() == key
         && row.GetProperty("window_start").GetDateTimeOffset() == CqlTestKit.At(seconds).ToDateTimeOffset();
