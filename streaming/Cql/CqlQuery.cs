@@ -105,8 +105,48 @@ internal abstract class EventQuery<T> : CqlQuery
         _join = join;
     }
 
-    /// <summary>True when the query joins quotes (as-of), whose latest-quote table is state of its own.</summary>
-    private protected bool HasQuoteJoinState => _join?.Quotes is not null;
+    /// <summary>The query's joins (for restoring joined events' reference rows), or null.</summary>
+    private protected JoinPlan? Join => _join;
+
+    /// <summary>
+    /// Writes the state every query kind shares: its counters and, with an as-of join, the latest quote per symbol.
+    /// Checkpoint time only.
+    /// </summary>
+    private protected void WriteCommonSnapshot(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(EventsIn);
+        writer.Write(RowsOut);
+        writer.Write(LateEvents);
+        writer.Write(Unmatched);
+        writer.Write(Evicted);
+        writer.Write(_join?.Quotes is not null);
+        _join?.Quotes?.WriteSnapshot(writer);
+    }
+
+    /// <summary>Restores what <see cref="WriteCommonSnapshot"/> wrote into a query that has not seen an event yet.</summary>
+    /// <exception cref="InvalidOperationException">The query already has state.</exception>
+    /// <exception cref="InvalidDataException">The snapshot's join state does not match the query's joins.</exception>
+    private protected void RestoreCommonSnapshot(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (EventsIn != 0)
+        {
+            throw new InvalidOperationException($"Query '{Name}' already has state; restore a snapshot into a freshly compiled query.");
+        }
+
+        EventsIn = reader.ReadInt64();
+        RowsOut = reader.ReadInt64();
+        LateEvents = reader.ReadInt64();
+        Unmatched = reader.ReadInt64();
+        Evicted = reader.ReadInt64();
+        if (reader.ReadBoolean() != (_join?.Quotes is not null))
+        {
+            throw new InvalidDataException($"The snapshot of '{Name}' does not match the query's as-of join: the query changed since it was taken.");
+        }
+
+        _join?.Quotes?.RestoreSnapshot(reader);
+    }
 
     public sealed override void OnTrade(in TradeTick tick)
     {
@@ -172,22 +212,12 @@ internal sealed class StatelessQuery<T> : EventQuery<T>, ICqlSnapshotable
         _project = compiled.Project;
     }
 
-    /// <summary>Only the counters are state, unless an as-of join holds latest quotes (not in the snapshot format yet).</summary>
-    public bool CanSnapshot => !HasQuoteJoinState;
+    /// <summary>The counters are its state, plus the latest quotes when it joins quotes as of.</summary>
+    public bool CanSnapshot => true;
 
-    public void WriteSnapshot(BinaryWriter writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(EventsIn);
-        writer.Write(RowsOut);
-    }
+    public void WriteSnapshot(BinaryWriter writer) => WriteCommonSnapshot(writer);
 
-    public void RestoreSnapshot(BinaryReader reader)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        EventsIn = reader.ReadInt64();
-        RowsOut = reader.ReadInt64();
-    }
+    public void RestoreSnapshot(BinaryReader reader) => RestoreCommonSnapshot(reader);
 
     private protected override void Process(in T e)
     {

@@ -6,7 +6,11 @@ namespace BigDataTrading.Streaming.Cql;
 /// <summary>Snapshots of a whole <see cref="CqlEngine"/>: every query's state in script order (see <see cref="ICqlSnapshotable"/>).</summary>
 public static class CqlSnapshots
 {
-    private const int Format = 1;
+    /// <summary>
+    /// The snapshot format this build writes and reads. 2: every query kind (sliding windows, as-of join quotes,
+    /// patterns) and the unmatched/evicted counters; 1 (windowed aggregates and stateless queries only) is refused.
+    /// </summary>
+    public const int Format = 2;
 
     /// <summary>Queries of the engine that hold state but cannot be checkpointed (empty when the engine can be).</summary>
     public static IReadOnlyList<CqlQuery> Unsupported(CqlEngine engine)
@@ -56,9 +60,10 @@ public static class CqlSnapshots
         using var reader = new BinaryReader(new MemoryStream(snapshot), Encoding.UTF8);
         try
         {
-            if (reader.ReadInt32() != Format)
+            var format = reader.ReadInt32();
+            if (format != Format)
             {
-                throw new InvalidDataException("Unknown engine snapshot format.");
+                throw new InvalidDataException($"The engine snapshot has format {format}; this build reads format {Format} only (its state cannot be converted: replay the partition to rebuild it).");
             }
 
             var count = reader.ReadInt32();

@@ -282,6 +282,35 @@ internal sealed class AsOfQuoteStore(KeyTable keys)
         }
     }
 
+    /// <summary>Writes every symbol's latest quote (checkpoint time only).</summary>
+    public void WriteSnapshot(BinaryWriter writer)
+    {
+        var count = 0;
+        for (var i = 0; i < _has.Length; i++)
+        {
+            count += _has[i] ? 1 : 0;
+        }
+
+        writer.Write(count);
+        for (var i = 0; i < _has.Length; i++)
+        {
+            if (_has[i])
+            {
+                CqlSnapshotEvents.WriteQuote(writer, _quotes[i]);
+            }
+        }
+    }
+
+    /// <summary>Restores quotes written by <see cref="WriteSnapshot"/> into this (empty) store.</summary>
+    public void RestoreSnapshot(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            Update(CqlSnapshotEvents.ReadQuote(reader));
+        }
+    }
+
     /// <summary>The latest quote of <paramref name="symbol"/> at or before <paramref name="time"/> and at most <paramref name="maxStalenessNanos"/> older.</summary>
     public bool TryGet(string? symbol, long time, long maxStalenessNanos, out Core.MarketData.QuoteTick quote)
     {

@@ -8,8 +8,8 @@ namespace BigDataTrading.Streaming.Cql;
 /// </summary>
 public interface ICqlSnapshotable
 {
-    /// <summary>False when this instance holds state the snapshot format does not cover yet (a sliding window's event
-    /// rings, an as-of join's latest quotes); such a query cannot run with checkpoints.</summary>
+    /// <summary>False when this instance holds state the snapshot format does not cover; such a query cannot run with
+    /// checkpoints. Every built-in query kind returns true (windows, sliding rings, as-of quotes, patterns).</summary>
     bool CanSnapshot { get; }
 
     /// <summary>Writes the state (open windows, watermark, counters). Does not change it.</summary>

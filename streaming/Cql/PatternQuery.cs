@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using BigDataTrading.Core.Time;
 
 namespace BigDataTrading.Streaming.Cql;
@@ -28,7 +29,7 @@ internal interface IPatternQuery
 /// reorder buffer (events within the allowed lateness) plus one small entry per distinct key. Slots are pooled, so the
 /// steady state allocates nothing per event.</para>
 /// </remarks>
-internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
+internal sealed partial class PatternQuery<T> : EventQuery<T>, IPatternQuery
     where T : struct
 {
     private readonly PatternPredicate<T>?[] _conditions;
@@ -235,6 +236,15 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
 
     private void Start(in T e, int key, long time)
     {
+        var s = Allocate();
+        _captured[s * _width] = e;
+        _step[s] = 1;
+        Link(s, key, time, time > long.MaxValue - _within ? long.MaxValue : time + _within);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Allocate()
+    {
         if (_free < 0)
         {
             Grow(_step.Length * 2);
@@ -242,8 +252,13 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
 
         var s = _free;
         _free = _next[s];
-        _captured[s * _width] = e;
-        _step[s] = 1;
+        return s;
+    }
+
+    /// <summary>Appends match <paramref name="s"/> to its key's chain and to the expiry queue (both in start order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Link(int s, int key, long time, long deadline)
+    {
         _startTime[s] = time;
         _keyOf[s] = key;
         _next[s] = -1;
@@ -266,7 +281,7 @@ internal sealed class PatternQuery<T> : EventQuery<T>, IPatternQuery
 
         var at = (_expiryHead + _expiryCount) & (_expirySlot.Length - 1);
         _expirySlot[at] = (uint)s | ((long)_gen[s] << 32);
-        _expiryDeadline[at] = time > long.MaxValue - _within ? long.MaxValue : time + _within;
+        _expiryDeadline[at] = deadline;
         _expiryCount++;
     }
 

@@ -2,14 +2,15 @@ namespace BigDataTrading.Streaming.Cql;
 
 /// <summary>Checkpointing of the window state (see <see cref="ICqlSnapshotable"/>).</summary>
 /// <remarks>
-/// A snapshot holds the watermark, the counters and every open window: its key's text, bounds, aggregate values and the
-/// close-queue priority, in close order; then each key's window chain order. Restoring rebuilds the same close order and
-/// chains, so the restored query emits the same rows in the same order as the one that never stopped. Slot numbers and
-/// key indices are not part of the format (they depend on history, not on state).
+/// A snapshot holds the counters, the as-of join's latest quotes (when the query joins quotes), the watermark and every
+/// open window: its key's text, bounds, aggregate values and the close-queue priority, in close order; then each key's
+/// window chain order; then, for a sliding window, each key's ring of events in time order. Restoring rebuilds the same
+/// close order, chains and rings, so the restored query emits the same rows in the same order as the one that never
+/// stopped. Slot numbers and key indices are not part of the format (they depend on history, not on state).
 /// </remarks>
 internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
 {
-    public bool CanSnapshot => _kind != CqlWindowKind.Sliding && !HasQuoteJoinState;
+    public bool CanSnapshot => true;
 
     // Open windows in the order they will close (and emit): by due end, then by opening order within one end.
     private List<(int Slot, long Due)> LiveInCloseOrder()
@@ -78,11 +79,10 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
         writer.Write(_nl);
         writer.Write(_nd);
         writer.Write(_nw);
+        writer.Write((byte)_kind);
+        WriteCommonSnapshot(writer);
         writer.Write(_maxTime);
         writer.Write(_watermark);
-        writer.Write(EventsIn);
-        writer.Write(RowsOut);
-        writer.Write(LateEvents);
 
         var live = LiveInCloseOrder();
         if (live.Count != _open)
@@ -144,32 +144,103 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
                 writer.Write(i);
             }
         }
+
+        WriteSlidingRings(writer);
+    }
+
+    // Sliding windows: per key with events, its ring from oldest to newest (the order ApplySliding keeps).
+    private void WriteSlidingRings(BinaryWriter writer)
+    {
+        var keys = 0;
+        for (var key = 0; key < _ringCount.Length; key++)
+        {
+            keys += _ringCount[key] > 0 ? 1 : 0;
+        }
+
+        writer.Write(_slidingEvents);
+        writer.Write(keys);
+        for (var key = 0; key < _ringCount.Length; key++)
+        {
+            var count = _ringCount[key];
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var ring = _rings[key]!;
+            writer.Write(_keys.Keys[key]);
+            writer.Write(count);
+            for (var i = 0; i < count; i++)
+            {
+                CqlSnapshotEvents.Write(writer, in ring[(_ringHead[key] + i) & (ring.Length - 1)]);
+            }
+        }
+    }
+
+    private void RestoreSlidingRings(BinaryReader reader)
+    {
+        var events = reader.ReadInt32();
+        var keys = reader.ReadInt32();
+        var restored = 0;
+        for (var k = 0; k < keys; k++)
+        {
+            var keyText = CqlSnapshotEvents.ReadKey(reader);
+            var key = _groupByKey ? _keys.GetOrAdd(keyText) : 0;
+            var count = reader.ReadInt32();
+            if (count <= 0 || _kind != CqlWindowKind.Sliding)
+            {
+                throw new InvalidDataException($"The snapshot of '{Name}' has a damaged sliding-window ring for '{keyText}'.");
+            }
+
+            if (key >= _rings.Length)
+            {
+                Array.Resize(ref _rings, Math.Max(16, Math.Max(_rings.Length * 2, key + 1)));
+                Array.Resize(ref _ringHead, _rings.Length);
+                Array.Resize(ref _ringCount, _rings.Length);
+            }
+
+            var ring = new T[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, count))];
+            for (var i = 0; i < count; i++)
+            {
+                ring[i] = CqlSnapshotEvents.Read<T>(reader, Join);
+            }
+
+            _rings[key] = ring;
+            _ringHead[key] = 0;
+            _ringCount[key] = count;
+            restored += count;
+        }
+
+        if (restored != events)
+        {
+            throw new InvalidDataException($"The snapshot of '{Name}' is damaged: {events} sliding-window events announced, {restored} found.");
+        }
+
+        _slidingEvents = events;
     }
 
     public void RestoreSnapshot(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (_open != 0 || EventsIn != 0)
+        if (_open != 0 || EventsIn != 0 || _slidingEvents != 0)
         {
             throw new InvalidOperationException($"Query '{Name}' already has state; restore a snapshot into a freshly compiled query.");
         }
 
-        if (reader.ReadInt32() != _nl || reader.ReadInt32() != _nd || reader.ReadInt32() != _nw)
+        if (reader.ReadInt32() != _nl || reader.ReadInt32() != _nd || reader.ReadInt32() != _nw || reader.ReadByte() != (byte)_kind)
         {
-            throw new InvalidDataException($"The snapshot of '{Name}' has another aggregate layout: the query changed since it was taken.");
+            throw new InvalidDataException($"The snapshot of '{Name}' has another aggregate layout or window kind: the query changed since it was taken.");
         }
 
+        RestoreCommonSnapshot(reader);
         _maxTime = reader.ReadInt64();
         _watermark = reader.ReadInt64();
-        EventsIn = reader.ReadInt64();
-        RowsOut = reader.ReadInt64();
-        LateEvents = reader.ReadInt64();
         var count = reader.ReadInt32();
         var slots = new int[count];
         for (var n = 0; n < count; n++)
         {
-            var keyText = reader.ReadString();
-            var key = _groupByKey ? _keys.GetOrAdd(string.Intern(keyText)) : 0;
+            var keyText = CqlSnapshotEvents.ReadKey(reader);
+            var key = _groupByKey ? _keys.GetOrAdd(keyText) : 0;
             if (key >= _head.Length)
             {
                 GrowKeys();
@@ -230,5 +301,7 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
                 previous = slot;
             }
         }
+
+        RestoreSlidingRings(reader);
     }
 }

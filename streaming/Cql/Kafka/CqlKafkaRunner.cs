@@ -97,6 +97,9 @@ public sealed record CqlStreamReport(long EventsIn, long Undecodable, IReadOnlyD
 
     /// <summary>Partition checkpoints written.</summary>
     public long Checkpoints { get; init; }
+
+    /// <summary>Partitions this process stopped processing because a newer owner claimed them (its checkpoint write was fenced).</summary>
+    public long FencedPartitions { get; init; }
 }
 
 /// <summary>
@@ -120,6 +123,11 @@ public sealed record CqlStreamReport(long EventsIn, long Undecodable, IReadOnlyD
 /// a partition lost without revocation is dropped unwritten (its new owner may already be ahead). With
 /// <see cref="CqlStreamOptions.StopAtEndOfStream"/> a process stops once every partition of the input is completed —
 /// by itself or, per the shared checkpoints, by another member.</para>
+/// <para><b>Fencing.</b> On assignment the runner claims the partition in the checkpoint store (a new owner generation)
+/// before it loads the checkpoint, and every checkpoint it writes carries that generation. A write refused because a
+/// newer owner has claimed the partition since (this process stalled past its session timeout and the group moved the
+/// partition) stops this process's work on it: the partition's engine is dropped, its fetching paused, and the log
+/// says so. Rows it produced since its last checkpoint are repeated by the new owner (at-least-once).</para>
 /// <para>One runner per process, driven by one thread (<see cref="Run"/>).</para>
 /// </remarks>
 public sealed class CqlKafkaRunner
@@ -147,6 +155,7 @@ public sealed class CqlKafkaRunner
     private long _viewRows;
     private long _viewRejected;
     private long _checkpoints;
+    private long _fenced;
     private long _consumedAt;
     private long _pendingSince;
     private long _lastCheckpoint;
@@ -187,7 +196,7 @@ public sealed class CqlKafkaRunner
 
         if (_services.Checkpoints is not null && CqlSnapshots.Unsupported(_template) is { Count: > 0 } unsupported)
         {
-            throw new ArgumentException($"Queries {string.Join(", ", unsupported.Select(q => q.Name))} cannot be checkpointed yet: run without a checkpoint folder.", nameof(services));
+            throw new ArgumentException($"Queries {string.Join(", ", unsupported.Select(q => q.Name))} cannot be checkpointed: run without a checkpoint folder.", nameof(services));
         }
 
         _consumer = clients.CreateConsumerBuilder(groupId, "stream", c =>
@@ -256,6 +265,7 @@ public sealed class CqlKafkaRunner
                 ViewRowsRejected = _viewRejected,
                 Freshness = Freshness(),
                 Checkpoints = _checkpoints,
+                FencedPartitions = _fenced,
             };
         }
         finally
@@ -514,23 +524,52 @@ public sealed class CqlKafkaRunner
 
     private void CheckpointOwned()
     {
-        foreach (var run in _partitions.Values)
+        // A copy: a fenced partition leaves the dictionary while we walk it.
+        foreach (var run in _partitions.Values.ToList())
         {
             Checkpoint(run);
         }
     }
 
-    private void Checkpoint(PartitionRun run)
+    /// <summary>Checkpoints the partition; false when a newer owner fenced the write (the partition is then dropped here).</summary>
+    private bool Checkpoint(PartitionRun run)
     {
         if (_services.Checkpoints is not { } store || run.NextOffset == run.CheckpointedOffset)
         {
-            return;
+            return true;
         }
 
-        store.Save(new CqlCheckpoint(_options.InputTopic, run.Partition, run.NextOffset, run.Completed, _fingerprint, CqlSnapshots.Capture(run.Engine)));
+        var checkpoint = new CqlCheckpoint(_options.InputTopic, run.Partition, run.NextOffset, run.Completed, _fingerprint, CqlSnapshots.Capture(run.Engine)) { Generation = run.Generation };
+        var save = store.Save(checkpoint);
+        if (!save.Saved)
+        {
+            Fence(run, save.OwnerGeneration);
+            return false;
+        }
+
         run.CheckpointedOffset = run.NextOffset;
         _checkpoints++;
         _services.Log?.Invoke($"checkpoint p{run.Partition} at offset {run.NextOffset}{(run.Completed ? " (completed)" : string.Empty)}");
+        return true;
+    }
+
+    /// <summary>A newer owner claimed the partition: stop working on it, loudly, and leave its checkpoint to that owner.</summary>
+    private void Fence(PartitionRun run, long ownerGeneration)
+    {
+        _partitions.Remove(run.Partition);
+        _fenced++;
+        try
+        {
+            _consumer.Pause([new TopicPartition(_options.InputTopic, new Partition(run.Partition))]);
+        }
+        catch (KafkaException e)
+        {
+            // Not assigned any more (a rebalance took it meanwhile): nothing left to pause; Handle skips its records anyway.
+            _services.Log?.Invoke($"pause of fenced p{run.Partition} skipped ({e.Error.Code})");
+        }
+
+        _services.Log?.Invoke(
+            $"FENCED p{run.Partition}: checkpoint at offset {run.NextOffset} refused, generation {ownerGeneration} claimed the partition after ours ({run.Generation}); this process stops processing it. Rows it emitted after offset {run.CheckpointedOffset} will be repeated by the new owner.");
     }
 
     private void CommitOwned()
@@ -573,15 +612,30 @@ public sealed class CqlKafkaRunner
             var run = new PartitionRun(tp.Partition.Value);
             run.Engine = CqlEngine.Compile(_script, new PartitionSink(this, run.Partition), _cql);
             string origin;
+            if (_services.Checkpoints is { } store)
+            {
+                // Claim before loading: whatever a former owner manages to write after this is refused.
+                run.Generation = store.Claim(tp.Topic, run.Partition);
+            }
+
             if (_services.Checkpoints?.Load(tp.Topic, run.Partition) is { } checkpoint)
             {
+                var path = _services.Checkpoints.PathOf(tp.Topic, run.Partition);
                 if (checkpoint.ScriptFingerprint != _fingerprint)
                 {
                     throw new InvalidDataException(
-                        $"The checkpoint of {tp} in '{_services.Checkpoints.Directory}' was taken with another CQL script; its state cannot be restored into this one. Use a new checkpoint folder and consumer group for a changed script, or delete the folder to recompute from the beginning.");
+                        $"The checkpoint of {tp} ('{path}') was taken with another CQL script; its state cannot be restored into this one. Use a new checkpoint folder and consumer group for a changed script, or delete the folder to recompute from the beginning.");
                 }
 
-                CqlSnapshots.Restore(run.Engine, checkpoint.State);
+                try
+                {
+                    CqlSnapshots.Restore(run.Engine, checkpoint.State);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"'{path}': {e.Message} Delete the file to rebuild the partition's state by replaying it.", e);
+                }
+
                 run.NextOffset = run.CheckpointedOffset = checkpoint.NextOffset;
                 run.Completed = checkpoint.Completed;
                 origin = $"checkpoint @{checkpoint.NextOffset}{(checkpoint.Completed ? " (completed)" : string.Empty)}";
@@ -598,7 +652,7 @@ public sealed class CqlKafkaRunner
 
             _partitions[run.Partition] = run;
             positions.Add(new TopicPartitionOffset(tp, run.NextOffset > 0 ? new Offset(run.NextOffset) : Offset.Beginning));
-            _services.Log?.Invoke($"assigned p{run.Partition} from {origin}");
+            _services.Log?.Invoke($"assigned p{run.Partition} from {origin}{(run.Generation > 0 ? $", owner generation {run.Generation}" : string.Empty)}");
         }
 
         return positions;
@@ -617,7 +671,11 @@ public sealed class CqlKafkaRunner
         foreach (var tp in owned)
         {
             var run = _partitions[tp.Partition.Value];
-            Checkpoint(run);
+            if (!Checkpoint(run))
+            {
+                continue; // fenced: its position is the new owner's to commit
+            }
+
             if (run.NextOffset > 0)
             {
                 commits.Add(new TopicPartitionOffset(tp.TopicPartition, new Offset(run.NextOffset)));
@@ -694,6 +752,9 @@ public sealed class CqlKafkaRunner
         public long NextOffset { get; set; }
 
         public long CheckpointedOffset { get; set; } = -1;
+
+        /// <summary>The owner generation claimed on assignment (0 without a checkpoint store).</summary>
+        public long Generation { get; set; }
 
         public bool Completed { get; set; }
     }

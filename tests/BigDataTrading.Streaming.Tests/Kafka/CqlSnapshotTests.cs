@@ -65,6 +65,100 @@ public sealed class CqlSnapshotTests
         Assert.Throws<InvalidOperationException>(() => CqlSnapshots.Restore(used, snapshot));
     }
 
+    [Fact]
+    public void Sliding_windows_restored_at_any_offset_continue_with_the_same_rows_as_an_uninterrupted_engine()
+    {
+        var events = CheckpointScenarios.Random(500, ["SPY", "AAPL", "MSFT"], seed: 11, quotes: false);
+        var (whole, _) = AssertRestoresLikeUninterrupted(CheckpointScenarios.Sliding, events, Cuts(events.Count, 13));
+        Assert.Contains(whole.Rows, r => r.Query == "burst");
+        Assert.Contains(whole.Rows, r => r.Query == "market");
+    }
+
+    [Fact]
+    public void As_of_joins_restored_at_any_offset_keep_the_latest_quotes_and_continue_with_the_same_rows()
+    {
+        var events = CheckpointScenarios.Random(500, ["SPY", "AAPL", "MSFT"], seed: 12, quotes: true);
+        var (whole, engine) = AssertRestoresLikeUninterrupted(CheckpointScenarios.AsOf, events, Cuts(events.Count, 11));
+        Assert.All(engine.Queries, q => Assert.Contains(whole.Rows, r => r.Query == q.Name));
+        Assert.True(engine["flow"].Unmatched > 0, "MSFT is not in the table: inner joins drop its trades");
+    }
+
+    [Fact]
+    public void Patterns_restored_at_any_offset_keep_pending_matches_deadlines_buffers_and_evictions()
+    {
+        var events = CheckpointScenarios.PatternHead();
+        events.AddRange(CheckpointScenarios.Random(500, ["SPY", "AAPL", "MSFT"], seed: 13, quotes: false, fromSeconds: 10));
+        var (whole, engine) = AssertRestoresLikeUninterrupted(CheckpointScenarios.Patterns, events, [1, 2, CheckpointScenarios.PatternHeadCut, 4, 5, .. Cuts(events.Count, 9)]);
+        Assert.All(engine.Queries, q => Assert.Contains(whole.Rows, r => r.Query == q.Name));
+        Assert.True(engine["reversal"].Evicted > 0, "MAX PENDING 2 evicts some reversal matches");
+
+        // At the head's cut the matches opened at 0 s are pending and AAPL's first event still waits in the reorder buffer.
+        var paused = CqlEngine.Compile(CheckpointScenarios.Patterns, NullCqlSink.Instance);
+        CqlTestKit.Feed(paused, events.Take(CheckpointScenarios.PatternHeadCut));
+        Assert.Equal(1, paused["spike"].PendingMatches);
+        Assert.Equal(1, paused["stall"].PendingMatches);
+    }
+
+    [Fact]
+    public void The_trading_pack_restored_at_any_offset_continues_with_the_same_rows_as_an_uninterrupted_engine()
+    {
+        var pack = File.ReadAllText(CqlTestKit.PackPath);
+        Assert.Empty(CqlSnapshots.Unsupported(CqlEngine.Compile(pack, NullCqlSink.Instance)));
+        var events = CheckpointScenarios.PackTape(12_000);
+        var (whole, _) = AssertRestoresLikeUninterrupted(pack, events, [1, 4_321, 7_777, 11_999]);
+        Assert.True(whole.Rows.Select(r => r.Query).Distinct().Count() >= 8, string.Join(", ", whole.Rows.Select(r => r.Query).Distinct()));
+    }
+
+    [Fact]
+    public void A_snapshot_of_an_older_format_is_refused_with_the_format_named()
+    {
+        var engine = CqlEngine.Compile(Script, NullCqlSink.Instance);
+        var snapshot = CqlSnapshots.Capture(engine);
+        BitConverter.TryWriteBytes(snapshot.AsSpan(0, 4), 1);
+        var error = Assert.Throws<InvalidDataException>(() => CqlSnapshots.Restore(CqlEngine.Compile(Script, NullCqlSink.Instance), snapshot));
+        Assert.Contains("format 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"format {CqlSnapshots.Format}", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Cuts spread over the stream, every <paramref name="stride"/>-th offset plus the first and the last.</summary>
+    private static int[] Cuts(int count, int stride) => [.. Enumerable.Range(0, count / stride).Select(i => 1 + (i * stride)).Append(count - 1)];
+
+    /// <summary>
+    /// For each cut: feeds the events before it, snapshots, restores into a fresh engine, feeds the rest and completes;
+    /// the rows (all queries, in order) and every query's counters must equal one uninterrupted engine's.
+    /// </summary>
+    private static (CollectingCqlSink Whole, CqlEngine Uninterrupted) AssertRestoresLikeUninterrupted(string script, List<object> events, IEnumerable<int> cuts)
+    {
+        var whole = new CollectingCqlSink();
+        var uninterrupted = CqlEngine.Compile(script, whole);
+        CqlTestKit.Feed(uninterrupted, events);
+        uninterrupted.Complete();
+        Assert.NotEmpty(whole.Rows);
+
+        foreach (var cut in cuts)
+        {
+            var sink = new CollectingCqlSink();
+            var first = CqlEngine.Compile(script, sink);
+            CqlTestKit.Feed(first, events.Take(cut));
+            var snapshot = CqlSnapshots.Capture(first);
+            Assert.Equal(snapshot, CqlSnapshots.Capture(first)); // capturing does not change the state
+
+            var second = CqlEngine.Compile(script, sink);
+            CqlSnapshots.Restore(second, snapshot);
+            Assert.Equal(Counters(first), Counters(second));
+            CqlTestKit.Feed(second, events.Skip(cut));
+            second.Complete();
+
+            Assert.Equal(Describe(whole), Describe(sink));
+            Assert.Equal(Counters(uninterrupted), Counters(second));
+        }
+
+        return (whole, uninterrupted);
+    }
+
+    private static List<string> Counters(CqlEngine engine) =>
+        [.. engine.Queries.Select(q => $"{q.Name} in={q.EventsIn} out={q.RowsOut} late={q.LateEvents} unmatched={q.Unmatched} evicted={q.Evicted} pending={q.PendingMatches} open={q.OpenWindows} wm={q.Watermark}")];
+
     private static List<string> Describe(CollectingCqlSink sink) =>
         [.. sink.Rows.Select(r => $"{r.Query} {r.Key} {r.WindowStart} {r.WindowEnd} {r.IsFinal} {string.Join(",", r.Values.Select(v => v is double d ? d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : v.ToString()))}")];
 }

@@ -228,8 +228,7 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
     /// <summary>Runner options with a short group session: the mock cluster completes a join only when the session timeout (minus 1 s) expires.</summary>
     private static CqlStreamOptions Options(int partitions) => new("cql-in", partitions, "cql.late") { SessionTimeout = TimeSpan.FromSeconds(2) };
 
-    private static List<(int, string)> ByPartition(List<(int Partition, byte[] Value, string? Reason)> rows) =>
-        [.. rows.Select(r => (r.Partition, Encoding.UTF8.GetString(r.Value))).OrderBy(r => r.Partition)];
+    private static List<(int, string)> ByPartition(List<(int Partition, byte[] Value, string? Reason)> rows) => StreamTestKit.ByPartition(rows);
 
     private static CqlStreamReport Run(KafkaEndpoint kafka, string group, ContinuousViewStore views, FileCqlCheckpointStore? checkpoints)
     {
@@ -240,39 +239,6 @@ public sealed class CqlViewRunnerTests : IClassFixture<PostgresServerFixture>, I
         return runner.Run(timeout.Token);
     }
 
-    private static List<(int Partition, byte[] Value, string? Reason)> ReadAll(KafkaEndpoint kafka, string topic, bool untilEnd = true)
-    {
-        var rows = new List<(int, byte[], string?)>();
-        using var reader = kafka.Clients.CreateConsumer("reader-" + Guid.NewGuid().ToString("N"), "reader");
-        const int partitions = Partitions;
-        reader.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var ended = new HashSet<int>();
-        var eof = new HashSet<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        // Output topics end with a marker per partition; dead letters (and a topic read mid-run) end at the partition's end.
-        var byMarker = untilEnd && topic is not ("cql.ods.dead" or "cql.late");
-        while ((byMarker ? ended.Count : eof.Count) < partitions && DateTime.UtcNow < deadline)
-        {
-            if (reader.Consume(TimeSpan.FromMilliseconds(100)) is not { } r)
-            {
-                continue;
-            }
-
-            if (r.IsPartitionEOF)
-            {
-                eof.Add(r.Partition.Value);
-            }
-            else if (EndOfStream.Is(r.Message.Headers))
-            {
-                ended.Add(r.Partition.Value);
-            }
-            else
-            {
-                rows.Add((r.Partition.Value, r.Message.Value, r.Message.Headers.TryGetLastBytes(Topics.ReasonHeader, out var b) ? Encoding.ASCII.GetString(b) : null));
-            }
-        }
-
-        Assert.True((byMarker ? ended.Count : eof.Count) == partitions, $"{topic}: did not reach the end of every partition");
-        return rows;
-    }
+    private static List<(int Partition, byte[] Value, string? Reason)> ReadAll(KafkaEndpoint kafka, string topic, bool untilEnd = true) =>
+        StreamTestKit.ReadAll(kafka, topic, Partitions, untilEnd);
 }
