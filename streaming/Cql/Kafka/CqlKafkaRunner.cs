@@ -243,6 +243,17 @@ public sealed class CqlKafkaRunner
                 {
                     Handle(record);
                 }
+                else
+                {
+                    // Idle: windows the per-event closing budget left due are emitted now, not at the next event.
+                    foreach (var run in _partitions.Values)
+                    {
+                        if (!run.Completed)
+                        {
+                            run.Engine?.CloseDueWindows();
+                        }
+                    }
+                }
 
                 Tick();
             }
