@@ -64,10 +64,10 @@ public sealed class OrderStatusRequestTests
         var unknown = await NextAsync(client);
 
         Assert.True(ExecutionReport.TryParse(known, out var k, out _));
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.Filled, 100m, 0m, 20.5m, "ST-O1"), (k.ExecType, k.OrdStatus, k.CumQty, k.LeavesQty, k.AvgPx, k.OrderId));
-        Assert.Equal("Q-A", known.GetString(OrderStatusCodes.OrdStatusReqIdTag));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.Filled, 100m, 0m, 20.5m, "ST-O1"), (k.ExecType, k.OrdStatus, k.CumQty, k.LeavesQty, k.AvgPx, k.OrderId));
+        Assert.Equal("Q-A", known.GetString(FixTag.OrdStatusReqId));
         Assert.True(ExecutionReport.TryParse(unknown, out var u, out _));
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.Rejected, "NONE"), (u.ExecType, u.OrdStatus, u.OrderId));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.Rejected, "NONE"), (u.ExecType, u.OrdStatus, u.OrderId));
         Assert.True(unknown.TryGetInt(FixTag.OrdRejReason, out var reason));
         Assert.Equal(5, reason);
         Assert.Equal(2, exchange.Statistics.StatusRequests);
@@ -119,6 +119,6 @@ public sealed class OrderStatusRequestTests
         await resumed.SendAsync(Status("T1"));
         var answer = await NextReportAsync(resumed);
 
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.PartiallyFilled, 60m, 40m, 30m), (answer.ExecType, answer.OrdStatus, answer.CumQty, answer.LeavesQty, answer.AvgPx));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.PartiallyFilled, 60m, 40m, 30m), (answer.ExecType, answer.OrdStatus, answer.CumQty, answer.LeavesQty, answer.AvgPx));
     }
 }
