@@ -95,10 +95,9 @@ public sealed class OrderStatusRequestTests
     [Fact]
     public async Task A_fill_that_happened_while_the_client_was_away_shows_in_the_status_answer_after_it_resumes_its_session()
     {
-        var exchangeStore = new InMemorySequenceStore();
         var clientStore = new InMemorySequenceStore();
         await using var exchange = await ExchangeSimulator.StartAsync(
-            new ExchangeSimulatorOptions { RunId = "RC", ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = () => exchangeStore },
+            new ExchangeSimulatorOptions { RunId = "RC", ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = _ => new InMemorySequenceStore() },
             TimeProvider.System);
 
         var trader = await ConnectAsync(exchange, "TRADER", clientStore);
