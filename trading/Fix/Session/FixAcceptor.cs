@@ -22,7 +22,7 @@ public sealed class FixAcceptor : IAsyncDisposable
     private readonly FixAcceptorSettings _settings;
     private readonly IFixApplication _application;
     private readonly ConcurrentDictionary<FixSession, byte> _sessions = new();
-    private readonly ConcurrentDictionary<string, FixSession> _identities = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<FixSessionId, FixSession> _identities = new();
     private readonly ConcurrentDictionary<Task, byte> _handshakes = new();
     private readonly ConcurrentDictionary<FixSession, DeferredSequenceStore> _pendingStores = new();
     private readonly Dictionary<FixSessionId, ISequenceStore> _stores = [];
@@ -270,14 +270,14 @@ public sealed class FixAcceptor : IAsyncDisposable
     /// </summary>
     private bool ClaimIdentity(FixSession session)
     {
-        if (!_identities.TryAdd(IdentityOf(session), session))
+        var id = IdentityOf(session);
+        if (!_identities.TryAdd(id, session))
         {
             return false;
         }
 
         if (_pendingStores.TryRemove(session, out var pending))
         {
-            var id = new FixSessionId(session.BeginString, session.SenderCompId, session.TargetCompId!);
             pending.Bind(StoreFor(id));
         }
 
@@ -298,9 +298,16 @@ public sealed class FixAcceptor : IAsyncDisposable
         }
     }
 
-    private static string IdentityOf(FixSession session) => $"{session.BeginString}|{session.TargetCompId}|{session.SenderCompId}";
+    private static FixSessionId IdentityOf(FixSession session) => new(session.BeginString, session.SenderCompId, session.TargetCompId!);
 
-    private void ReleaseIdentity(FixSession session) => _identities.TryRemove(new KeyValuePair<string, FixSession>(IdentityOf(session), session));
+    private void ReleaseIdentity(FixSession session)
+    {
+        // A connection refused before its Logon named a peer has no identity to release.
+        if (session.TargetCompId is not null)
+        {
+            _identities.TryRemove(new KeyValuePair<FixSessionId, FixSession>(IdentityOf(session), session));
+        }
+    }
 
     private void OnSessionClosed(FixSession session)
     {
