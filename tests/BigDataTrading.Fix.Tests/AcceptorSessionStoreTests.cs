@@ -120,6 +120,28 @@ public sealed class AcceptorSessionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_session_store_drops_that_clients_logon_with_the_file_in_the_reason_and_others_still_log_on()
+    {
+        Directory.CreateDirectory(AcceptorStore);
+        var broken = Path.Combine(AcceptorStore, $"{FixVersions.Fix44}-VENUE-ALPHA.seqnums");
+        await File.WriteAllTextAsync(broken, "not sequence numbers\n");
+        var closed = new TaskCompletionSource<FixSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var application = new ClosingApplication(closed);
+        await using var acceptor = new FixAcceptor(
+            new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = FileSequenceStore.PerSession(AcceptorStore) },
+            application);
+        acceptor.Start();
+
+        await Assert.ThrowsAsync<FixSessionException>(() => ConnectAsync(acceptor.Port, "ALPHA"));
+
+        var session = await closed.Task.WaitAsync(RawFixPeer.Timeout);
+        Assert.Contains(broken, session.DisconnectReason, StringComparison.Ordinal);
+        Assert.Equal("not sequence numbers\n", await File.ReadAllTextAsync(broken));
+        await using var beta = await ConnectAsync(acceptor.Port, "BETA");
+        await beta.LogoutAsync();
+    }
+
+    [Fact]
     public async Task A_client_refused_as_already_logged_on_leaves_the_logged_on_sessions_numbers_alone()
     {
         var application = new CapturingApplication();
@@ -170,6 +192,14 @@ public sealed class AcceptorSessionStoreTests : IDisposable
             Assert.Equal((FixMsgType.ExecutionReport, $"{trader}-after"), (report.MsgType, report.GetString(FixTag.ClOrdId)));
             await client.LogoutAsync();
         }
+    }
+
+    /// <summary>Reports the first session that closes.</summary>
+    private sealed class ClosingApplication(TaskCompletionSource<FixSession> closed) : IFixApplication
+    {
+        public ValueTask OnMessageAsync(FixSession session, FixMessage message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public void OnSessionClosed(FixSession session) => closed.TrySetResult(session);
     }
 
     private static async Task<FixMessage> NextAsync(FixInitiator initiator)
