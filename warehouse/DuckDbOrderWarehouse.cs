@@ -72,7 +72,7 @@ public sealed class DuckDbOrderWarehouse : IOrderWarehouse
         try
         {
             _connection.Open();
-            Execute(OrderWarehouseSchema.DuckDb);
+            UpgradeSchema();
         }
         catch
         {
@@ -124,7 +124,8 @@ public sealed class DuckDbOrderWarehouse : IOrderWarehouse
     }
 
     /// <summary>Records an execution report and moves the order's status to the report's; idempotent on the execution id.</summary>
-    /// <remarks>The status update never leaves a final status (Filled, Canceled, Rejected): a late or replayed report
+    /// <remarks>The status update never leaves a final status (Filled, Canceled, Rejected, Replaced, Expired,
+    /// LostNeverSent): a late or replayed report
     /// cannot reopen a finished order. Insert and update are one transaction.</remarks>
     /// <returns>True when inserted, false when this execution id was already recorded (nothing changes).</returns>
     /// <exception cref="WarehouseConstraintException">A business rule refused it, e.g. the order is unknown (foreign key).</exception>
@@ -159,7 +160,7 @@ public sealed class DuckDbOrderWarehouse : IOrderWarehouse
                 if (inserted)
                 {
                     Execute(
-                        "UPDATE orders SET status = ? WHERE client_order_id = ? AND status NOT IN ('Filled', 'Canceled', 'Rejected')",
+                        OrderWarehouseSchema.UpdateOrderStatus("?", "?"),
                         report.Status.ToString(),
                         report.ClientOrderId.Value);
                 }
@@ -223,6 +224,48 @@ public sealed class DuckDbOrderWarehouse : IOrderWarehouse
 
     /// <inheritdoc />
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>Creates or upgrades the schema in one transaction (DuckDB DDL is transactional: a failed upgrade leaves the file as it was).</summary>
+    private void UpgradeSchema()
+    {
+        using var tx = _connection.BeginTransaction();
+        OrderWarehouseSchema.Upgrade(
+            DatabasePath,
+            sql => Scalar<long>(sql),
+            sql => Execute(sql),
+            (version, description) => Execute($"INSERT INTO {OrderWarehouseSchema.VersionTable} (version, description) VALUES (?, ?)", version, description),
+            OrderWarehouseSchema.DuckDb,
+            MigrateTo);
+        tx.Commit();
+    }
+
+    private void MigrateTo(int version)
+    {
+        switch (version)
+        {
+            case 2:
+                // DuckDB cannot alter a CHECK constraint: rebuild both tables (executions references orders) with the
+                // current DDL and copy the rows back; same columns in the same order, so every row keeps its values.
+                Execute(
+                    """
+                    CREATE TEMP TABLE orders_v1 AS SELECT * FROM orders;
+                    CREATE TEMP TABLE executions_v1 AS SELECT * FROM executions;
+                    DROP TABLE executions;
+                    DROP TABLE orders;
+                    """);
+                Execute(OrderWarehouseSchema.DuckDb);
+                Execute(
+                    """
+                    INSERT INTO orders SELECT * FROM orders_v1;
+                    INSERT INTO executions SELECT * FROM executions_v1;
+                    DROP TABLE executions_v1;
+                    DROP TABLE orders_v1;
+                    """);
+                break;
+            default:
+                throw new InvalidOperationException($"No DuckDB migration to order warehouse schema version {version}.");
+        }
+    }
 
     private static bool Guard(string what, Func<bool> write)
     {

@@ -29,8 +29,7 @@ public sealed class PostgresOrderWarehouse : IOrderWarehouse
         Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
         try
         {
-            using var command = _dataSource.CreateCommand(OrderWarehouseSchema.Postgres);
-            command.ExecuteNonQuery();
+            UpgradeSchema();
         }
         catch
         {
@@ -86,7 +85,7 @@ public sealed class PostgresOrderWarehouse : IOrderWarehouse
             if (inserted)
             {
                 using var update = new NpgsqlCommand(
-                    "UPDATE orders SET status = $1 WHERE client_order_id = $2 AND status NOT IN ('Filled', 'Canceled', 'Rejected')",
+                    OrderWarehouseSchema.UpdateOrderStatus("$1", "$2"),
                     connection,
                     tx);
                 Add(update, report.Status.ToString(), report.ClientOrderId.Value);
@@ -134,6 +133,75 @@ public sealed class PostgresOrderWarehouse : IOrderWarehouse
 
     /// <inheritdoc />
     public void Dispose() => _dataSource.Dispose();
+
+    /// <summary>
+    /// Creates or upgrades the schema in one transaction under an advisory lock, so processes opening the warehouse at
+    /// the same time upgrade it once; a failed upgrade rolls back and leaves the database as it was.
+    /// </summary>
+    private void UpgradeSchema()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        Run(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('bdt.order_warehouse_schema'))");
+        OrderWarehouseSchema.Upgrade(
+            Location,
+            sql => Convert.ToInt64(Run(connection, tx, sql, scalar: true), System.Globalization.CultureInfo.InvariantCulture),
+            sql => Run(connection, tx, sql),
+            (version, description) => Run(connection, tx, $"INSERT INTO {OrderWarehouseSchema.VersionTable} (version, description) VALUES ($1, $2)", false, version, description),
+            OrderWarehouseSchema.Postgres,
+            version => MigrateTo(connection, tx, version));
+        tx.Commit();
+    }
+
+    private static void MigrateTo(NpgsqlConnection connection, NpgsqlTransaction tx, int version)
+    {
+        switch (version)
+        {
+            case 2:
+                // Replace the one-column CHECK on status of both tables, whatever it was named (PostgreSQL names an
+                // inline one <table>_status_check); ADD CONSTRAINT validates the existing rows against the wider set.
+                foreach (var table in new[] { "orders", "executions" })
+                {
+                    var names = new List<string>();
+                    using (var find = new NpgsqlCommand(
+                        """
+                        SELECT c.conname FROM pg_constraint c
+                        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                        WHERE c.conrelid = $1::regclass AND c.contype = 'c' AND cardinality(c.conkey) = 1 AND a.attname = 'status'
+                        """,
+                        connection,
+                        tx))
+                    {
+                        Add(find, table);
+                        using var reader = find.ExecuteReader();
+                        while (reader.Read())
+                        {
+                            names.Add(reader.GetString(0));
+                        }
+                    }
+
+                    foreach (var name in names)
+                    {
+                        Run(connection, tx, $"ALTER TABLE {table} DROP CONSTRAINT {QuoteIdentifier(name)}");
+                    }
+
+                    Run(connection, tx, $"ALTER TABLE {table} ADD CONSTRAINT {table}_status_check CHECK ({OrderWarehouseSchema.StatusCheck})");
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"No PostgreSQL migration to order warehouse schema version {version}.");
+        }
+    }
+
+    private static string QuoteIdentifier(string name) => '"' + name.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
+
+    private static object? Run(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, bool scalar = false, params object?[] values)
+    {
+        using var command = new NpgsqlCommand(sql, connection, tx);
+        Add(command, values);
+        return scalar ? command.ExecuteScalar() : command.ExecuteNonQuery();
+    }
 
     private static bool Guard(string what, Func<bool> write)
     {

@@ -23,10 +23,11 @@ public static class ExchangeCommand
         var symbols = new Option<string?>("--symbols") { Description = "Comma-separated symbols to accept (book/paper); others are rejected. Default: any." };
         var ticks = new Option<FileInfo?>("--ticks") { Description = "paper mode: a LEAN tick trade zip to replay as the market." };
         var speed = new Option<double>("--speed") { Description = "paper mode: replay speed as a multiple of real time (0 = as fast as possible).", DefaultValueFactory = _ => 1.0 };
-        var resume = new Option<string?>("--resume-client") { Description = "Keep this client CompID's FIX session (sequence numbers, sent messages) across its reconnects, so a trader restarted after a crash resumes it with resend/gap fill; only this CompID may log on." };
+        var resume = new Option<string?>("--resume-client") { Description = "Comma-separated client CompIDs: only these may log on, and each keeps its own FIX session (sequence numbers, sent messages) across its reconnects, so a trader restarted after a crash resumes it with resend/gap fill." };
+        var sessionStore = new Option<DirectoryInfo?>("--session-store") { Description = "Folder keeping every client's FIX session (one file pair per BeginString and CompIDs), so clients resume their sequence numbers across their reconnects and across exchange restarts. Default: kept in memory for --resume-client clients only." };
         var command = new Command("exchange", "Run the FIX 4.4/4.2 exchange simulator on loopback until Ctrl+C.")
         {
-            port, compId, mode, logDir, symbols, ticks, speed, resume,
+            port, compId, mode, logDir, symbols, ticks, speed, resume, sessionStore,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -56,9 +57,13 @@ public static class ExchangeCommand
                 "paper" => new PaperMatcher(symbolSet),
                 _ => null,
             };
-            // The acceptor's store factory does not know which client connects, so one kept session means one client.
-            var resumed = parse.GetValue(resume) is { Length: > 0 } client ? client : null;
-            var keptSession = resumed is null ? null : new BigDataTrading.Fix.InMemorySequenceStore();
+            var resumed = parse.GetValue(resume) is { Length: > 0 } clients
+                ? new HashSet<string>(clients.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal)
+                : null;
+            var storeFolder = parse.GetValue(sessionStore)?.FullName;
+            Func<BigDataTrading.Fix.FixSessionId, BigDataTrading.Fix.ISequenceStore>? sessions = storeFolder is not null
+                ? BigDataTrading.Fix.FileSequenceStore.PerSession(storeFolder)
+                : resumed is null ? null : _ => new BigDataTrading.Fix.InMemorySequenceStore();
             ExchangeSimulator exchange;
             try
             {
@@ -69,8 +74,8 @@ public static class ExchangeCommand
                         SenderCompId = parse.GetValue(compId)!,
                         LogDirectory = parse.GetValue(logDir)?.FullName,
                         ExchangeMatcher = matcher,
-                        AllowedClientCompIds = resumed is null ? null : new HashSet<string>(StringComparer.Ordinal) { resumed },
-                        SequenceStoreFactory = keptSession is null ? null : () => keptSession,
+                        AllowedClientCompIds = resumed,
+                        SequenceStoreFactory = sessions,
                     },
                     TimeProvider.System,
                     ct);
@@ -85,6 +90,10 @@ public static class ExchangeCommand
             {
                 var endPoint = exchange.EndPoint; // read now: a stopped listener no longer reports its port
                 await output.WriteLineAsync($"exchange {exchange.CompId} ({chosen}) listening on {endPoint} (FIX.4.4, FIX.4.2); Ctrl+C to stop.");
+                if (storeFolder is not null)
+                {
+                    await output.WriteLineAsync($"client FIX sessions kept in {storeFolder}");
+                }
                 var replay = chosen == "paper"
                     ? ReplayAsync(exchange, tickFile!.FullName, parse.GetValue(speed), output, ct)
                     : Task.CompletedTask;

@@ -36,7 +36,11 @@ public enum TimeInForce
     FillOrKill = 4,
 }
 
-/// <summary>Order status, as FIX tag 39 describes it.</summary>
+/// <summary>
+/// Order status, as FIX tag 39 describes it, plus the trader's own <see cref="LostNeverSent"/>: one value per state of
+/// the trader's order state machine, so the warehouse and the <c>executions</c> topic record the exact state. Stored
+/// and published by name; new values are only ever appended.
+/// </summary>
 public enum OrderStatus
 {
     /// <summary>Created and journaled, not yet acknowledged by the venue.</summary>
@@ -56,6 +60,21 @@ public enum OrderStatus
 
     /// <summary>Rejected by the venue (final).</summary>
     Rejected,
+
+    /// <summary>A cancel was requested and not yet answered (FIX '6').</summary>
+    PendingCancel,
+
+    /// <summary>A cancel/replace was requested and not yet answered (FIX 'E').</summary>
+    PendingReplace,
+
+    /// <summary>Replaced by a newer client order id (final for this id; FIX '5').</summary>
+    Replaced,
+
+    /// <summary>Expired by the venue, e.g. a Day order at the close (final; FIX 'C').</summary>
+    Expired,
+
+    /// <summary>Journaled but never reached the venue, and recovery decided not to send it any more (final; no FIX code).</summary>
+    LostNeverSent,
 }
 
 /// <summary>Helpers for <see cref="Side"/> and <see cref="OrderStatus"/>.</summary>
@@ -65,5 +84,6 @@ public static class OrderEnumExtensions
     public static int Sign(this Side side) => side == Side.Buy ? 1 : -1;
 
     /// <summary>True for statuses after which no more executions can arrive.</summary>
-    public static bool IsFinal(this OrderStatus status) => status is OrderStatus.Filled or OrderStatus.Canceled or OrderStatus.Rejected;
+    public static bool IsFinal(this OrderStatus status) =>
+        status is OrderStatus.Filled or OrderStatus.Canceled or OrderStatus.Rejected or OrderStatus.Replaced or OrderStatus.Expired or OrderStatus.LostNeverSent;
 }

@@ -426,7 +426,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                     OrderId = order!.OrderId,
                     ClOrdId = order.ClOrdId,
                     ExecId = NextExecId(),
-                    ExecType = OrderStatusCodes.OrderStatusExecType,
+                    ExecType = FixExecType.OrderStatus,
                     OrdStatus = order.OrdStatus,
                     Symbol = order.Symbol,
                     Side = order.Side,
@@ -445,7 +445,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                     OrderId = "NONE",
                     ClOrdId = request.ClOrdId,
                     ExecId = NextExecId(),
-                    ExecType = OrderStatusCodes.OrderStatusExecType,
+                    ExecType = FixExecType.OrderStatus,
                     OrdStatus = FixOrdStatus.Rejected,
                     Symbol = request.Symbol,
                     Side = request.Side,
@@ -460,12 +460,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             var builder = answer.ToBuilder();
             if (answer.OrderId == "NONE")
             {
-                builder.Set(FixTag.OrdRejReason, OrderStatusCodes.UnknownOrderRejectReason);
+                builder.Set(FixTag.OrdRejReason, FixOrdRejReason.UnknownOrder);
             }
 
             if (request.OrdStatusReqId is { } reqId)
             {
-                builder.Set(OrderStatusCodes.OrdStatusReqIdTag, reqId);
+                builder.Set(FixTag.OrdStatusReqId, reqId);
             }
 
             if (session.BeginString == FixVersions.Fix42)
@@ -648,7 +648,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             FixMsgType.NewOrderSingle or FixMsgType.OrderCancelRequest or FixMsgType.OrderCancelReplaceRequest when owner._exchangeMatcher is { } matcher
                 => owner.OnMatcherRequestAsync(session, message, matcher, cancellationToken),
             FixMsgType.NewOrderSingle => owner.OnNewOrderAsync(session, message, cancellationToken),
-            OrderStatusCodes.MsgType => owner.OnStatusRequestAsync(session, message, cancellationToken),
+            FixMsgType.OrderStatusRequest => owner.OnStatusRequestAsync(session, message, cancellationToken),
             FixMsgType.OrderCancelRequest => owner.OnCancelRequestAsync(session, message, replace: false, cancellationToken),
             FixMsgType.OrderCancelReplaceRequest => owner.OnCancelRequestAsync(session, message, replace: true, cancellationToken),
             // A client refusing one of our messages needs no answer.

@@ -42,11 +42,13 @@ public sealed record ExchangeSimulatorOptions
     public string? RunId { get; init; }
 
     /// <summary>
-    /// Creates the sequence store of each new session; null (default) starts every connection at 1/1. Return the same
-    /// store for every connection (one client CompID) to keep a client's FIX session across its reconnects: a trader
-    /// restarted after a crash then resumes with resend/gap fill instead of starting over.
+    /// Creates the sequence store of each client's FIX session from its identity (see
+    /// <see cref="FixAcceptorSettings.SequenceStoreFactory"/>): called once per identity, and the store is kept for
+    /// the client's later connections, so a trader restarted after a crash resumes with resend/gap fill instead of
+    /// starting over. <see cref="FileSequenceStore.PerSession"/> keeps every client's session across exchange
+    /// restarts too. Null (default) starts every connection at 1/1.
     /// </summary>
-    public Func<ISequenceStore>? SequenceStoreFactory { get; init; }
+    public Func<FixSessionId, ISequenceStore>? SequenceStoreFactory { get; init; }
 }
 
 /// <summary>Counters of an <see cref="ExchangeSimulator"/> run (a consistent-enough snapshot; each value is exact).</summary>

@@ -45,12 +45,12 @@ public static class OrderRejectReasons
     /// <summary>OrdRejReason (103) for an order rejection.</summary>
     public static int ToOrdRejReason(this OrderRejectReason reason) => reason switch
     {
-        OrderRejectReason.UnknownSymbol => 1,
-        OrderRejectReason.InvalidQuantity => 13,
-        OrderRejectReason.DuplicateClOrdId => 6,
-        OrderRejectReason.UnknownOrder => 5,
-        OrderRejectReason.TooLateToCancel => 0,
-        _ => 99,
+        OrderRejectReason.UnknownSymbol => FixOrdRejReason.UnknownSymbol,
+        OrderRejectReason.InvalidQuantity => FixOrdRejReason.IncorrectQuantity,
+        OrderRejectReason.DuplicateClOrdId => FixOrdRejReason.DuplicateOrder,
+        OrderRejectReason.UnknownOrder => FixOrdRejReason.UnknownOrder,
+        OrderRejectReason.TooLateToCancel => FixOrdRejReason.BrokerOption,
+        _ => FixOrdRejReason.Other,
     };
 
     /// <summary>CxlRejReason (102) for a cancel or replace rejection.</summary>

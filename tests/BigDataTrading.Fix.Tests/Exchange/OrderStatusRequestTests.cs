@@ -64,10 +64,10 @@ public sealed class OrderStatusRequestTests
         var unknown = await NextAsync(client);
 
         Assert.True(ExecutionReport.TryParse(known, out var k, out _));
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.Filled, 100m, 0m, 20.5m, "ST-O1"), (k.ExecType, k.OrdStatus, k.CumQty, k.LeavesQty, k.AvgPx, k.OrderId));
-        Assert.Equal("Q-A", known.GetString(OrderStatusCodes.OrdStatusReqIdTag));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.Filled, 100m, 0m, 20.5m, "ST-O1"), (k.ExecType, k.OrdStatus, k.CumQty, k.LeavesQty, k.AvgPx, k.OrderId));
+        Assert.Equal("Q-A", known.GetString(FixTag.OrdStatusReqId));
         Assert.True(ExecutionReport.TryParse(unknown, out var u, out _));
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.Rejected, "NONE"), (u.ExecType, u.OrdStatus, u.OrderId));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.Rejected, "NONE"), (u.ExecType, u.OrdStatus, u.OrderId));
         Assert.True(unknown.TryGetInt(FixTag.OrdRejReason, out var reason));
         Assert.Equal(5, reason);
         Assert.Equal(2, exchange.Statistics.StatusRequests);
@@ -95,10 +95,9 @@ public sealed class OrderStatusRequestTests
     [Fact]
     public async Task A_fill_that_happened_while_the_client_was_away_shows_in_the_status_answer_after_it_resumes_its_session()
     {
-        var exchangeStore = new InMemorySequenceStore();
         var clientStore = new InMemorySequenceStore();
         await using var exchange = await ExchangeSimulator.StartAsync(
-            new ExchangeSimulatorOptions { RunId = "RC", ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = () => exchangeStore },
+            new ExchangeSimulatorOptions { RunId = "RC", ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = _ => new InMemorySequenceStore() },
             TimeProvider.System);
 
         var trader = await ConnectAsync(exchange, "TRADER", clientStore);
@@ -119,6 +118,6 @@ public sealed class OrderStatusRequestTests
         await resumed.SendAsync(Status("T1"));
         var answer = await NextReportAsync(resumed);
 
-        Assert.Equal(((FixExecType)'I', FixOrdStatus.PartiallyFilled, 60m, 40m, 30m), (answer.ExecType, answer.OrdStatus, answer.CumQty, answer.LeavesQty, answer.AvgPx));
+        Assert.Equal((FixExecType.OrderStatus, FixOrdStatus.PartiallyFilled, 60m, 40m, 30m), (answer.ExecType, answer.OrdStatus, answer.CumQty, answer.LeavesQty, answer.AvgPx));
     }
 }

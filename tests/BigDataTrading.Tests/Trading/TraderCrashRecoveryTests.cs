@@ -31,13 +31,12 @@ public sealed class TraderCrashRecoveryTests(ITestOutputHelper output) : IAsyncL
     private const int FinalSignals = 10;
     private static readonly string[] Symbols = ["SPY", "QQQ", "IWM"];
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
-    private readonly InMemorySequenceStore _exchangeSession = new();
     private TraderTestStack _env = null!;
 
     public async Task InitializeAsync() => _env = await TraderTestStack.StartAsync(
         "crash",
         Partitions,
-        configureExchange: o => o with { RunId = "CR", Matcher = new TwoPartFillMatcher(), SequenceStoreFactory = () => _exchangeSession });
+        configureExchange: o => o with { RunId = "CR", Matcher = new TwoPartFillMatcher(), SequenceStoreFactory = _ => new InMemorySequenceStore() });
 
     [Fact]
     public async Task Killed_20_times_mid_session_the_trader_sends_every_signal_exactly_once_and_its_positions_match_the_exchange()

@@ -97,7 +97,7 @@ public sealed class TraderRecoveryTests : IAsyncLifetime
         Assert.Equal((1, 0, 1), (result.Recovery.OpenOrders, result.Recovery.Resent, result.Recovery.Lost));
         Assert.Empty(_env.Stack.Exchange.Orders);
         Assert.Empty(result.Positions);
-        Assert.Equal(OrderStatus.Rejected, warehouse.GetOrderStatus(new ClientOrderId("stale-1")));
+        Assert.Equal(OrderStatus.LostNeverSent, warehouse.GetOrderStatus(new ClientOrderId("stale-1")));
 
         using var journal = OrderJournal.Open(JournalPath, out var replay);
         Assert.Contains(replay.Records, r => r is OrderAction { Action: "Lost" } a && a.ClientOrderId.Value == "stale-1");

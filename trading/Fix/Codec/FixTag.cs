@@ -57,6 +57,7 @@ public static class FixTag
     public const int SessionRejectReason = 373;
     public const int BusinessRejectReason = 380;
     public const int CxlRejResponseTo = 434;
+    public const int OrdStatusReqId = 790;
 }
 
 /// <summary>FIX 4.4 MsgType (35) values used by this engine.</summary>
@@ -74,6 +75,7 @@ public static class FixMsgType
     public const string NewOrderSingle = "D";
     public const string OrderCancelRequest = "F";
     public const string OrderCancelReplaceRequest = "G";
+    public const string OrderStatusRequest = "H";
     public const string BusinessMessageReject = "j";
 
     /// <summary>True for the administrative (session-level) message types this engine handles itself.</summary>
@@ -94,6 +96,8 @@ public static class FixMsgType
         [(byte)'A'] => Logon,
         [(byte)'D'] => NewOrderSingle,
         [(byte)'F'] => OrderCancelRequest,
+        [(byte)'G'] => OrderCancelReplaceRequest,
+        [(byte)'H'] => OrderStatusRequest,
         [(byte)'j'] => BusinessMessageReject,
         _ => value is [< 128] ? OneCharMsgTypes.Strings[value[0]] : System.Text.Encoding.ASCII.GetString(value),
     };

@@ -58,14 +58,26 @@ public enum FixExecType
     /// <summary>5 = Replaced (an OrderCancelReplaceRequest took effect).</summary>
     Replaced = '5',
 
+    /// <summary>6 = Pending Cancel (the venue received the cancel request and has not acted on it yet).</summary>
+    PendingCancel = '6',
+
     /// <summary>8 = Rejected.</summary>
     Rejected = '8',
+
+    /// <summary>A = Pending New (the venue received the order and has not accepted it yet).</summary>
+    PendingNew = 'A',
 
     /// <summary>C = Expired.</summary>
     Expired = 'C',
 
+    /// <summary>E = Pending Replace (the venue received the cancel/replace request and has not acted on it yet).</summary>
+    PendingReplace = 'E',
+
     /// <summary>F = Trade (partial or full fill).</summary>
     Trade = 'F',
+
+    /// <summary>I = Order Status: the report answers an OrderStatusRequest (35=H); it is not an event.</summary>
+    OrderStatus = 'I',
 }
 
 /// <summary>OrdStatus (39).</summary>
@@ -83,11 +95,45 @@ public enum FixOrdStatus
     /// <summary>4 = Canceled.</summary>
     Canceled = '4',
 
+    /// <summary>5 = Replaced (FIX 4.2 and earlier; FIX 4.4 reports the replaced order's fill status instead).</summary>
+    Replaced = '5',
+
+    /// <summary>6 = Pending Cancel.</summary>
+    PendingCancel = '6',
+
     /// <summary>8 = Rejected.</summary>
     Rejected = '8',
 
+    /// <summary>A = Pending New.</summary>
+    PendingNew = 'A',
+
     /// <summary>C = Expired.</summary>
     Expired = 'C',
+
+    /// <summary>E = Pending Replace.</summary>
+    PendingReplace = 'E',
+}
+
+/// <summary>OrdRejReason (103) codes this engine sends or interprets.</summary>
+public static class FixOrdRejReason
+{
+    /// <summary>0 = Broker/exchange option (used for "too late").</summary>
+    public const int BrokerOption = 0;
+
+    /// <summary>1 = Unknown symbol.</summary>
+    public const int UnknownSymbol = 1;
+
+    /// <summary>5 = Unknown order: the answer to an OrderStatusRequest for an order the venue never saw.</summary>
+    public const int UnknownOrder = 5;
+
+    /// <summary>6 = Duplicate order (ClOrdID already used).</summary>
+    public const int DuplicateOrder = 6;
+
+    /// <summary>13 = Incorrect quantity.</summary>
+    public const int IncorrectQuantity = 13;
+
+    /// <summary>99 = Other.</summary>
+    public const int Other = 99;
 }
 
 /// <summary>HandlInst (21): required on FIX 4.2 orders, optional in FIX 4.4.</summary>

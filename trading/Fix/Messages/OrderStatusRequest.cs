@@ -4,7 +4,7 @@ namespace BigDataTrading.Fix;
 
 /// <summary>
 /// OrderStatusRequest (35=H): asks the venue for the current state of the order identified by <see cref="ClOrdId"/>.
-/// The venue answers with an ExecutionReport whose ExecType(150) is <see cref="OrderStatusCodes.OrderStatusExecType"/>
+/// The venue answers with an ExecutionReport whose ExecType(150) is <see cref="FixExecType.OrderStatus"/>
 /// ('I'); for an order it does not know, OrdStatus(39)=8 Rejected with OrdRejReason(103)=5 Unknown order. Used by a
 /// trader recovering from a crash to reconcile its journal with the venue. Immutable.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed record OrderStatusRequest : IFixApplicationMessage
     public string? OrdStatusReqId { get; init; }
 
     /// <inheritdoc />
-    public string MsgType => OrderStatusCodes.MsgType;
+    public string MsgType => FixMsgType.OrderStatusRequest;
 
     /// <inheritdoc />
     public void WriteBody(FixMessageBuilder builder)
@@ -40,7 +40,7 @@ public sealed record OrderStatusRequest : IFixApplicationMessage
         builder.Set(FixTag.ClOrdId, ClOrdId);
         if (OrdStatusReqId is { } reqId)
         {
-            builder.Set(OrderStatusCodes.OrdStatusReqIdTag, reqId);
+            builder.Set(FixTag.OrdStatusReqId, reqId);
         }
 
         builder.Set(FixTag.Symbol, Symbol)
@@ -55,7 +55,7 @@ public sealed record OrderStatusRequest : IFixApplicationMessage
         error = null;
         string? clOrdId = null, symbol = null;
         char side = default;
-        FieldReader.ExpectType(message, OrderStatusCodes.MsgType, ref error);
+        FieldReader.ExpectType(message, FixMsgType.OrderStatusRequest, ref error);
         FieldReader.String(message, FixTag.ClOrdId, "ClOrdID", ref clOrdId, ref error);
         FieldReader.String(message, FixTag.Symbol, "Symbol", ref symbol, ref error);
         FieldReader.Char(message, FixTag.Side, "Side", ref side, ref error);
@@ -70,49 +70,50 @@ public sealed record OrderStatusRequest : IFixApplicationMessage
             Symbol = symbol!,
             Side = (FixSide)side,
             OrderId = message.GetString(FixTag.OrderId),
-            OrdStatusReqId = message.GetString(OrderStatusCodes.OrdStatusReqIdTag),
+            OrdStatusReqId = message.GetString(FixTag.OrdStatusReqId),
         };
         return true;
     }
 }
 
 /// <summary>
-/// Codes of the order-status exchange that the shared enums and tag list do not carry yet (kept here so the codec and
-/// enum files stay untouched; fold them into <see cref="FixMsgType"/>, <see cref="FixExecType"/>, <see cref="FixOrdStatus"/>
-/// and <see cref="FixTag"/> when those are next edited).
+/// Former home of the order-status codes, now in <see cref="FixMsgType"/>, <see cref="FixExecType"/>,
+/// <see cref="FixOrdStatus"/>, <see cref="FixTag"/> and <see cref="FixOrdRejReason"/>. Each member is an alias of the
+/// proper constant (no literal of its own); kept while the trader's FIX venue still names them. New code uses the
+/// proper constants.
 /// </summary>
 public static class OrderStatusCodes
 {
-    /// <summary>MsgType of OrderStatusRequest.</summary>
-    public const string MsgType = "H";
+    /// <summary>Alias of <see cref="FixMsgType.OrderStatusRequest"/>.</summary>
+    public const string MsgType = FixMsgType.OrderStatusRequest;
 
-    /// <summary>OrdStatusReqID (790).</summary>
-    public const int OrdStatusReqIdTag = 790;
+    /// <summary>Alias of <see cref="FixTag.OrdStatusReqId"/>.</summary>
+    public const int OrdStatusReqIdTag = FixTag.OrdStatusReqId;
 
-    /// <summary>ExecType (150) 'I' = Order Status: the report answers a status request, it is not an event.</summary>
-    public const FixExecType OrderStatusExecType = (FixExecType)'I';
+    /// <summary>Alias of <see cref="FixExecType.OrderStatus"/>.</summary>
+    public const FixExecType OrderStatusExecType = FixExecType.OrderStatus;
 
-    /// <summary>ExecType (150) '6' = Pending Cancel.</summary>
-    public const FixExecType PendingCancelExecType = (FixExecType)'6';
+    /// <summary>Alias of <see cref="FixExecType.PendingCancel"/>.</summary>
+    public const FixExecType PendingCancelExecType = FixExecType.PendingCancel;
 
-    /// <summary>ExecType (150) 'E' = Pending Replace.</summary>
-    public const FixExecType PendingReplaceExecType = (FixExecType)'E';
+    /// <summary>Alias of <see cref="FixExecType.PendingReplace"/>.</summary>
+    public const FixExecType PendingReplaceExecType = FixExecType.PendingReplace;
 
-    /// <summary>ExecType (150) 'A' = Pending New.</summary>
-    public const FixExecType PendingNewExecType = (FixExecType)'A';
+    /// <summary>Alias of <see cref="FixExecType.PendingNew"/>.</summary>
+    public const FixExecType PendingNewExecType = FixExecType.PendingNew;
 
-    /// <summary>OrdStatus (39) '6' = Pending Cancel.</summary>
-    public const FixOrdStatus PendingCancelStatus = (FixOrdStatus)'6';
+    /// <summary>Alias of <see cref="FixOrdStatus.PendingCancel"/>.</summary>
+    public const FixOrdStatus PendingCancelStatus = FixOrdStatus.PendingCancel;
 
-    /// <summary>OrdStatus (39) 'E' = Pending Replace.</summary>
-    public const FixOrdStatus PendingReplaceStatus = (FixOrdStatus)'E';
+    /// <summary>Alias of <see cref="FixOrdStatus.PendingReplace"/>.</summary>
+    public const FixOrdStatus PendingReplaceStatus = FixOrdStatus.PendingReplace;
 
-    /// <summary>OrdStatus (39) 'A' = Pending New.</summary>
-    public const FixOrdStatus PendingNewStatus = (FixOrdStatus)'A';
+    /// <summary>Alias of <see cref="FixOrdStatus.PendingNew"/>.</summary>
+    public const FixOrdStatus PendingNewStatus = FixOrdStatus.PendingNew;
 
-    /// <summary>OrdStatus (39) '5' = Replaced (FIX 4.2 and earlier).</summary>
-    public const FixOrdStatus ReplacedStatus = (FixOrdStatus)'5';
+    /// <summary>Alias of <see cref="FixOrdStatus.Replaced"/>.</summary>
+    public const FixOrdStatus ReplacedStatus = FixOrdStatus.Replaced;
 
-    /// <summary>OrdRejReason (103) 5 = Unknown order.</summary>
-    public const int UnknownOrderRejectReason = 5;
+    /// <summary>Alias of <see cref="FixOrdRejReason.UnknownOrder"/>.</summary>
+    public const int UnknownOrderRejectReason = FixOrdRejReason.UnknownOrder;
 }

@@ -63,6 +63,17 @@ public sealed class FileSequenceStore : IFixMessageStore, IDisposable
     /// <inheritdoc />
     public int NextTargetMsgSeqNum => Volatile.Read(ref _nextTarget);
 
+    /// <summary>
+    /// A per-session store factory for <see cref="FixAcceptorSettings.SequenceStoreFactory"/>: each session identity
+    /// gets its own file pair <c>&lt;BeginString-Sender-Target&gt;</c> (<see cref="FixSessionId.FileName"/>) in
+    /// <paramref name="directory"/>, so every client resumes its own sequence numbers after a restart.
+    /// </summary>
+    public static Func<FixSessionId, ISequenceStore> PerSession(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return id => new FileSequenceStore(directory, id.FileName);
+    }
+
     /// <summary>A file-name-safe session name: <c>BeginString-Sender-Target</c>.</summary>
     public static string SessionName(string beginString, string senderCompId, string targetCompId)
     {

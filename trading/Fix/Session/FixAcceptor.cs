@@ -12,7 +12,9 @@ namespace BigDataTrading.Fix;
 /// reason (see <see cref="FixAcceptorSettings.SendLogoutOnRejectedLogon"/>) or, for an unsupported BeginString or
 /// garbage, is just dropped. Application messages go to the <see cref="IFixApplication"/>. With
 /// <see cref="FixAcceptorSettings.Tls"/> every connection must first complete a TLS handshake (run per connection, not
-/// on the accept loop); failures are reported to <see cref="FixAcceptorSettings.OnConnectionRefused"/>.
+/// on the accept loop); failures are reported to <see cref="FixAcceptorSettings.OnConnectionRefused"/>. With
+/// <see cref="FixAcceptorSettings.SequenceStoreFactory"/> each session identity (BeginString, our CompID, the client's
+/// CompID) gets its own sequence store, resolved when its Logon is accepted and kept until the acceptor stops.
 /// </summary>
 /// <remarks>Thread-safe. Sessions are independent; each runs its own read loop.</remarks>
 public sealed class FixAcceptor : IAsyncDisposable
@@ -20,8 +22,11 @@ public sealed class FixAcceptor : IAsyncDisposable
     private readonly FixAcceptorSettings _settings;
     private readonly IFixApplication _application;
     private readonly ConcurrentDictionary<FixSession, byte> _sessions = new();
-    private readonly ConcurrentDictionary<string, FixSession> _identities = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<FixSessionId, FixSession> _identities = new();
     private readonly ConcurrentDictionary<Task, byte> _handshakes = new();
+    private readonly ConcurrentDictionary<FixSession, DeferredSequenceStore> _pendingStores = new();
+    private readonly Dictionary<FixSessionId, ISequenceStore> _stores = [];
+    private readonly Lock _storesGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -92,6 +97,16 @@ public sealed class FixAcceptor : IAsyncDisposable
 
             await s.DisposeAsync();
         }));
+
+        lock (_storesGate)
+        {
+            foreach (var store in _stores.Values)
+            {
+                (store as IDisposable)?.Dispose();
+            }
+
+            _stores.Clear();
+        }
     }
 
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
@@ -131,6 +146,9 @@ public sealed class FixAcceptor : IAsyncDisposable
 
     private void StartSession(Socket socket, Stream? transport)
     {
+        // The client is unknown until its Logon: the session starts on a placeholder bound to the client's own store
+        // when the Logon is accepted (ClaimIdentity).
+        var store = _settings.SequenceStoreFactory is null ? null : new DeferredSequenceStore();
         var session = new FixSession(
             socket,
             new FixSessionOptions
@@ -143,7 +161,7 @@ public sealed class FixAcceptor : IAsyncDisposable
                 LogoutTimeout = _settings.LogoutTimeout,
                 LogDirectory = _settings.LogDirectory,
                 TimeProvider = _settings.TimeProvider,
-                SequenceStoreFactory = _settings.SequenceStoreFactory,
+                SequenceStoreFactory = store is null ? null : () => store,
                 AllowedTargetCompIds = _settings.AllowedTargetCompIds,
                 OnFrameError = _settings.OnFrameError,
                 MaxSendingTimeSkew = _settings.MaxSendingTimeSkew,
@@ -156,6 +174,11 @@ public sealed class FixAcceptor : IAsyncDisposable
             OnSessionClosed,
             transport);
         _sessions.TryAdd(session, 0);
+        if (store is not null)
+        {
+            _pendingStores.TryAdd(session, store);
+        }
+
         session.Start();
     }
 
@@ -241,16 +264,55 @@ public sealed class FixAcceptor : IAsyncDisposable
             ? dictionary
             : FixDataDictionary.ForBeginString(beginString);
 
-    /// <summary>One logged-on connection per (BeginString, peer, us): a second Logon with the same identity is refused.</summary>
-    private bool ClaimIdentity(FixSession session) => _identities.TryAdd(IdentityOf(session), session);
+    /// <summary>
+    /// One logged-on connection per (BeginString, peer, us): a second Logon with the same identity is refused. The
+    /// winner's placeholder store is bound to the identity's store, resolved once and kept for later connections.
+    /// </summary>
+    private bool ClaimIdentity(FixSession session)
+    {
+        var id = IdentityOf(session);
+        if (!_identities.TryAdd(id, session))
+        {
+            return false;
+        }
 
-    private static string IdentityOf(FixSession session) => $"{session.BeginString}|{session.TargetCompId}|{session.SenderCompId}";
+        if (_pendingStores.TryRemove(session, out var pending))
+        {
+            pending.Bind(StoreFor(id));
+        }
 
-    private void ReleaseIdentity(FixSession session) => _identities.TryRemove(new KeyValuePair<string, FixSession>(IdentityOf(session), session));
+        return true;
+    }
+
+    private ISequenceStore StoreFor(FixSessionId id)
+    {
+        lock (_storesGate)
+        {
+            if (!_stores.TryGetValue(id, out var store))
+            {
+                store = _settings.SequenceStoreFactory!(id);
+                _stores.Add(id, store);
+            }
+
+            return store;
+        }
+    }
+
+    private static FixSessionId IdentityOf(FixSession session) => new(session.BeginString, session.SenderCompId, session.TargetCompId!);
+
+    private void ReleaseIdentity(FixSession session)
+    {
+        // A connection refused before its Logon named a peer has no identity to release.
+        if (session.TargetCompId is not null)
+        {
+            _identities.TryRemove(new KeyValuePair<FixSessionId, FixSession>(IdentityOf(session), session));
+        }
+    }
 
     private void OnSessionClosed(FixSession session)
     {
         _sessions.TryRemove(session, out _);
+        _pendingStores.TryRemove(session, out _);
         ReleaseIdentity(session);
         _application.OnSessionClosed(session);
     }

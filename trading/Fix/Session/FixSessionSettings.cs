@@ -72,8 +72,16 @@ public sealed record FixAcceptorSettings
     /// <summary>Clock and timer source. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Creates the sequence store for each new session; default <see cref="InMemorySequenceStore"/>.</summary>
-    public Func<ISequenceStore>? SequenceStoreFactory { get; init; }
+    /// <summary>
+    /// Resolves the sequence store of a session once its Logon has passed every check (CompIDs, allow-list, not
+    /// already logged on), from the session's identity (BeginString, our CompID, the client's CompID). Called at most
+    /// once per identity in the acceptor's lifetime: later connections with the same identity reuse the store, so a
+    /// client resumes its sequence numbers across reconnects; a durable store (<see cref="FileSequenceStore.PerSession"/>)
+    /// also carries them across acceptor restarts. The acceptor disposes the stores (when <see cref="IDisposable"/>)
+    /// when it stops. The factory may throw (e.g. an unreadable store file): that Logon is then dropped with the
+    /// error as its disconnect reason. Null (default): every connection is a new FIX session starting at 1/1.
+    /// </summary>
+    public Func<FixSessionId, ISequenceStore>? SequenceStoreFactory { get; init; }
 
     /// <summary>Called (on the session's read loop) for every discarded garbled frame.</summary>
     public Action<FixSession, FixFrameError>? OnFrameError { get; init; }

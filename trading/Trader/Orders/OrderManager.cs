@@ -161,7 +161,7 @@ public sealed class OrderManager
 
             Set(order, order with { State = to });
             var report = to == OrderState.LostNeverSent
-                ? new ExecutionReport(id, "NONE", id.Value + ":lost", ExecutionKind.Rejected, OrderStatus.Rejected, order.Order.Symbol, order.Order.Side, 0, Price.FromDecimal(0m), 0, 0, now, "LostNeverSent: journaled, never reached the venue, not sent after recovery")
+                ? new ExecutionReport(id, "NONE", id.Value + ":lost", ExecutionKind.Rejected, OrderStatus.LostNeverSent, order.Order.Symbol, order.Order.Side, 0, Price.FromDecimal(0m), 0, 0, now, "LostNeverSent: journaled, never reached the venue, not sent after recovery")
                 : null;
             return new ApplyResult(ApplyOutcome.Applied, order.State, to, null, report, null);
         }
@@ -211,12 +211,12 @@ public sealed class OrderManager
                 order.State,
                 order.State,
                 fill,
-                fill is null ? null : report with { Status = order.State.ToWarehouseStatus(updated.CumulativeQuantity) },
+                fill is null ? null : report with { Status = order.State.ToOrderStatus() },
                 $"order {report.ClientOrderId}: {execution.Event} (ExecID {report.ExecutionId}) is not legal in state {order.State}; state kept{(fill is null ? string.Empty : ", fill counted")}");
         }
 
         Set(order, updated with { State = to });
-        return new ApplyResult(ApplyOutcome.Applied, order.State, to, fill, report with { Status = to.ToWarehouseStatus(updated.CumulativeQuantity) }, null);
+        return new ApplyResult(ApplyOutcome.Applied, order.State, to, fill, report with { Status = to.ToOrderStatus() }, null);
     }
 
     private ApplyResult Reconcile(ManagedOrder order, VenueExecution answer)
@@ -257,7 +257,7 @@ public sealed class OrderManager
                     OrderState.Rejected => ExecutionKind.Rejected,
                     _ => ExecutionKind.New,
                 },
-                Status = to.ToWarehouseStatus(updated.CumulativeQuantity),
+                Status = to.ToOrderStatus(),
                 LastQuantity = fill?.Quantity ?? 0,
                 LastPrice = fill?.Price ?? Price.FromDecimal(0m),
                 Text = string.Create(CultureInfo.InvariantCulture, $"Reconciled from status answer: venue {answer.VenueState}, cum {report.CumulativeQuantity}, trader had {order.State}, cum {order.CumulativeQuantity}"),

@@ -86,17 +86,32 @@ public static class OrderStateMachine
     public static bool IsFinal(this OrderState state) =>
         state is OrderState.Filled or OrderState.Canceled or OrderState.Replaced or OrderState.Rejected or OrderState.Expired or OrderState.LostNeverSent;
 
-    /// <summary>The closest status the warehouse schema can store (it has no pending-cancel/replace, expired or lost).</summary>
-    public static OrderStatus ToWarehouseStatus(this OrderState state, long cumulativeQuantity) => state switch
+    /// <summary>The warehouse's and the executions topic's status for a state: one status per state, nothing merged.</summary>
+    public static OrderStatus ToOrderStatus(this OrderState state) => state switch
     {
         OrderState.PendingNew => OrderStatus.PendingNew,
         OrderState.New => OrderStatus.New,
         OrderState.PartiallyFilled => OrderStatus.PartiallyFilled,
         OrderState.Filled => OrderStatus.Filled,
-        OrderState.PendingCancel or OrderState.PendingReplace => cumulativeQuantity > 0 ? OrderStatus.PartiallyFilled : OrderStatus.New,
-        OrderState.Canceled or OrderState.Replaced or OrderState.Expired => OrderStatus.Canceled,
-        _ => OrderStatus.Rejected,
+        OrderState.PendingCancel => OrderStatus.PendingCancel,
+        OrderState.PendingReplace => OrderStatus.PendingReplace,
+        OrderState.Canceled => OrderStatus.Canceled,
+        OrderState.Replaced => OrderStatus.Replaced,
+        OrderState.Rejected => OrderStatus.Rejected,
+        OrderState.Expired => OrderStatus.Expired,
+        OrderState.LostNeverSent => OrderStatus.LostNeverSent,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Not an order state."),
     };
+
+    /// <summary>
+    /// Same as <see cref="ToOrderStatus"/>; the filled quantity no longer matters since every state has its own status.
+    /// Kept for callers written when pending states were folded into New/PartiallyFilled.
+    /// </summary>
+    public static OrderStatus ToWarehouseStatus(this OrderState state, long cumulativeQuantity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cumulativeQuantity);
+        return state.ToOrderStatus();
+    }
 
     /// <summary>
     /// The state after <paramref name="e"/>, or null when the event is illegal in <paramref name="from"/>.

@@ -1,0 +1,24 @@
+using BigDataTrading.Core.Orders;
+using BigDataTrading.Trading.Orders;
+
+namespace BigDataTrading.Tests.Trading;
+
+/// <summary>Every order state reaches the warehouse and the executions topic as its own status.</summary>
+public sealed class OrderStatusMappingTests
+{
+    [Fact]
+    public void Every_order_state_maps_to_the_order_status_of_the_same_name_and_finality()
+    {
+        var states = Enum.GetValues<OrderState>();
+
+        Assert.All(states, s => Assert.Equal((s.ToString(), s.IsFinal()), (s.ToOrderStatus().ToString(), s.ToOrderStatus().IsFinal())));
+        Assert.Equal(states.Length, states.Select(s => s.ToOrderStatus()).Distinct().Count());
+        Assert.Equal(Enum.GetValues<OrderStatus>().Length, states.Length);
+    }
+
+    [Theory]
+    [InlineData(OrderState.PendingCancel, 0)]
+    [InlineData(OrderState.PendingReplace, 40)]
+    public void A_pending_request_keeps_its_own_status_whatever_was_filled(OrderState state, long cumulativeQuantity) =>
+        Assert.Equal(state.ToString(), state.ToWarehouseStatus(cumulativeQuantity).ToString());
+}
