@@ -26,7 +26,10 @@ public sealed record LakeTable(string Name, IReadOnlyList<(string Name, string S
 /// <remarks>
 /// Files are listed at query time, so commits made after construction are seen. A dataset without files yet is an
 /// empty view with the dataset's columns (queries return no rows instead of failing) and becomes a file-backed view on
-/// the first query after files appear. The views are <see cref="LakeTable.Known"/> by default, or the tables given
+/// the first query after files appear. A dataset whose schema grew (<see cref="LakeSchemas.AddedColumnsOf"/>, e.g. the
+/// tick datasets' <c>conditions</c>) reads its files by name (<c>union_by_name</c>), so partitions written before and
+/// after the change query together, and its view lists the current columns in schema order with the value older files
+/// imply in place of their missing column (<c>conditions</c> = 0), even when no file has the column yet. The views are <see cref="LakeTable.Known"/> by default, or the tables given
 /// (e.g. every dataset of the catalog, <see cref="Catalog.LakeCatalogSnapshot.Tables"/>). Reads only; committed files are immutable and staged files are never matched.
 /// Thread-safe: queries are serialized on one connection (DuckDB parallelizes each query internally).
 /// </remarks>
@@ -138,15 +141,18 @@ public sealed class LakeSql : IDisposable
             }
 
             var hasFiles = Lake.ListPartFiles(dataset).Count > 0;
+            var added = LakeSchemas.AddedColumnsOf(dataset);
             string select;
             if (hasFiles)
             {
                 var glob = Lake.ParquetGlob(dataset).Replace("'", "''", StringComparison.Ordinal);
-                select = $"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)";
+                select = added.Count == 0
+                    ? $"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)"
+                    : EvolvedSelect(dataset, glob, added);
             }
             else
             {
-                var columns = table.Columns.Select(c => $"CAST(NULL AS {c.SqlType}) AS \"{c.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                var columns = (added.Count == 0 ? table.Columns : LakeSchemas.ColumnsOf(dataset)).Select(c => $"CAST(NULL AS {c.SqlType}) AS {Quote(c.Name)}");
                 select = $"SELECT {string.Join(", ", columns)}, CAST(NULL AS DATE) AS \"date\" WHERE false";
             }
 
@@ -159,6 +165,23 @@ public sealed class LakeSql : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The view of a dataset whose schema grew: its files read by name, then — by a by-name union with an empty row of
+    /// the added columns — every added column present even when no file has it, NULL in rows of older files, which
+    /// becomes the value those files imply. Filters on <c>date</c> still prune partitions (they pass the union).
+    /// </summary>
+    private static string EvolvedSelect(string dataset, string glob, IReadOnlyList<LakeAddedColumn> added)
+    {
+        var projection = LakeSchemas.ColumnsOf(dataset).Select(c => added.FirstOrDefault(a => a.Name == c.Name) is { } a
+            ? $"coalesce({Quote(a.Name)}, CAST({a.SqlValueInOlderFiles} AS {a.SqlType})) AS {Quote(a.Name)}"
+            : Quote(c.Name));
+        var empty = added.Select(a => $"CAST(NULL AS {a.SqlType}) AS {Quote(a.Name)}");
+        return $"SELECT {string.Join(", ", projection)}, \"date\" FROM (SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true) " +
+            $"UNION ALL BY NAME SELECT {string.Join(", ", empty)} WHERE false)";
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static T ConvertScalar<T>(object? value, string sql)
     {
