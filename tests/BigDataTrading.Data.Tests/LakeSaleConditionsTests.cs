@@ -119,20 +119,19 @@ public sealed class LakeSaleConditionsTests : IDisposable
         WriteVersion1(_lake, LakeCatalogTests.Day1, old);
 
         // Only v1 files: the column is there all the same, 0 everywhere, in schema order.
-        using (var sql = new LakeSql(_lake))
-        {
-            Assert.Equal(LakeSchemas.TicksColumns.Select(c => c.Name).Append("date"), sql.Query("SELECT * FROM ticks LIMIT 0").Columns);
-            Assert.Equal(old.Count, sql.QueryScalar<long>("SELECT count(*) FROM ticks WHERE conditions = 0"));
-            Assert.Equal("BIGINT", sql.QueryScalar<string>("SELECT typeof(conditions) FROM ticks LIMIT 1"));
-        }
+        using var session = new LakeSql(_lake);
+        Assert.Equal(LakeSchemas.TicksColumns.Select(c => c.Name).Append("date"), session.Query("SELECT * FROM ticks LIMIT 0").Columns);
+        Assert.Equal(old.Count, session.QueryScalar<long>("SELECT count(*) FROM ticks WHERE conditions = 0"));
+        Assert.Equal("BIGINT", session.QueryScalar<string>("SELECT typeof(conditions) FROM ticks LIMIT 1"));
 
         Write(_lake, "new", current);
         var expectedSweeps = current.Count(t => ((uint)t.Conditions & Sweep) != 0);
         var catalog = new LakeCatalog(_lake, _clock).Rebuild();
         using var byDefault = new LakeSql(_lake);
         using var byCatalog = new LakeSql(_lake, catalog.Tables);
-        foreach (var sql in new[] { byDefault, byCatalog })
+        foreach (var sql in new[] { session, byDefault, byCatalog }) // the open session follows the new files too
         {
+            Assert.Equal(LakeSchemas.TicksColumns.Select(c => c.Name).Append("date"), sql.Query("SELECT * FROM ticks LIMIT 0").Columns);
             Assert.Equal(old.Count + current.Count, sql.QueryScalar<long>("SELECT count(*) FROM ticks"));
             Assert.Equal(old.Count + current.Count(t => t.Conditions == SaleConditions.None), sql.QueryScalar<long>("SELECT count(*) FROM ticks WHERE conditions = 0"));
             Assert.Equal(0, sql.QueryScalar<long>("SELECT count(*) FROM ticks WHERE conditions IS NULL"));
