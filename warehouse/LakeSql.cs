@@ -26,7 +26,13 @@ public sealed record LakeTable(string Name, IReadOnlyList<(string Name, string S
 /// <remarks>
 /// Files are listed at query time, so commits made after construction are seen. A dataset without files yet is an
 /// empty view with the dataset's columns (queries return no rows instead of failing) and becomes a file-backed view on
-/// the first query after files appear. The views are <see cref="LakeTable.Known"/> by default, or the tables given
+/// the first query after files appear. A dataset whose schema grew (<see cref="LakeSchemas.AddedColumnsOf"/>, e.g. the
+/// tick datasets' <c>conditions</c>) always shows its current columns in schema order, older files giving the added
+/// columns the value they imply (<c>conditions</c> = 0): before each query its files are listed and each new file's
+/// footer is read once (ParquetSharp) to see which schema it has, and the view follows — all current files: a plain
+/// read as for every other dataset; all older files: the added columns as constants; a mix: the files read by name
+/// (DuckDB's <c>union_by_name</c>, which reads every file's footer when the query is planned, so a truncated file
+/// then fails every query on that dataset, naming the file, instead of only the queries that scan it). The views are <see cref="LakeTable.Known"/> by default, or the tables given
 /// (e.g. every dataset of the catalog, <see cref="Catalog.LakeCatalogSnapshot.Tables"/>). Reads only; committed files are immutable and staged files are never matched.
 /// Thread-safe: queries are serialized on one connection (DuckDB parallelizes each query internally).
 /// </remarks>
@@ -35,6 +41,8 @@ public sealed class LakeSql : IDisposable
     private readonly DuckDBConnection _connection;
     private readonly Lock _gate = new();
     private readonly HashSet<string> _fileBacked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _evolvedViews = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Path, long Length, DateTime Written), bool> _fileIsCurrent = [];
 
     /// <summary>Opens an in-memory DuckDB over the lake at <paramref name="lake"/>.</summary>
     public LakeSql(LakeLayout lake)
@@ -132,33 +140,108 @@ public sealed class LakeSql : IDisposable
         foreach (var table in Tables)
         {
             var dataset = table.Name;
+            var added = LakeSchemas.AddedColumnsOf(dataset);
+            if (added.Count > 0)
+            {
+                RefreshEvolvedView(dataset, added);
+                continue;
+            }
+
             if (_fileBacked.Contains(dataset))
             {
                 continue;
             }
 
             var hasFiles = Lake.ListPartFiles(dataset).Count > 0;
-            string select;
-            if (hasFiles)
-            {
-                var glob = Lake.ParquetGlob(dataset).Replace("'", "''", StringComparison.Ordinal);
-                select = $"SELECT * FROM read_parquet('{glob}', hive_partitioning = true)";
-            }
-            else
-            {
-                var columns = table.Columns.Select(c => $"CAST(NULL AS {c.SqlType}) AS \"{c.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
-                select = $"SELECT {string.Join(", ", columns)}, CAST(NULL AS DATE) AS \"date\" WHERE false";
-            }
-
-            using var command = _connection.CreateCommand();
-            command.CommandText = $"CREATE OR REPLACE VIEW \"{dataset}\" AS {select}";
-            command.ExecuteNonQuery();
+            var select = hasFiles
+                ? $"SELECT * FROM read_parquet('{Glob(dataset)}', hive_partitioning = true)"
+                : EmptySelect(table.Columns);
+            CreateView(dataset, select);
             if (hasFiles)
             {
                 _fileBacked.Add(dataset);
             }
         }
     }
+
+    /// <summary>
+    /// (Re)creates the view of a dataset whose schema grew when the mix of its files' schemas changed. Files whose footer
+    /// cannot be read count as neither (DuckDB reports them, naming them, when it reads them).
+    /// </summary>
+    private void RefreshEvolvedView(string dataset, IReadOnlyList<LakeAddedColumn> added)
+    {
+        bool anyCurrent = false, anyOlder = false;
+        foreach (var path in Lake.ListPartFiles(dataset))
+        {
+            switch (IsCurrent(path, added))
+            {
+                case true: anyCurrent = true; break;
+                case false: anyOlder = true; break;
+            }
+        }
+
+        var columns = LakeSchemas.ColumnsOf(dataset);
+        string Projection(Func<LakeAddedColumn, string> addedColumn) => string.Join(", ", columns.Select(c =>
+            added.FirstOrDefault(a => a.Name == c.Name) is { } a ? $"{addedColumn(a)} AS {Quote(a.Name)}" : Quote(c.Name)));
+        var select = (anyCurrent, anyOlder) switch
+        {
+            (false, false) => EmptySelect(columns),
+            (true, false) => $"SELECT * FROM read_parquet('{Glob(dataset)}', hive_partitioning = true)",
+            (false, true) => $"SELECT {Projection(a => $"CAST({a.SqlValueInOlderFiles} AS {a.SqlType})")}, \"date\" FROM read_parquet('{Glob(dataset)}', hive_partitioning = true)",
+            (true, true) => $"SELECT {Projection(a => $"coalesce({Quote(a.Name)}, CAST({a.SqlValueInOlderFiles} AS {a.SqlType}))")}, \"date\" " +
+                $"FROM read_parquet('{Glob(dataset)}', hive_partitioning = true, union_by_name = true)",
+        };
+        if (!_evolvedViews.TryGetValue(dataset, out var current) || current != select)
+        {
+            CreateView(dataset, select);
+            _evolvedViews[dataset] = select;
+        }
+    }
+
+    /// <summary>True when the file has every added column, false when it lacks one, null when its footer is
+    /// unreadable (not remembered: it may be complete by the next query). Remembered per path, length and write time.</summary>
+    private bool? IsCurrent(string path, IReadOnlyList<LakeAddedColumn> added)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return null; // removed since the listing (a partition swap)
+        }
+
+        var key = (path, info.Length, info.LastWriteTimeUtc);
+        if (_fileIsCurrent.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        try
+        {
+            using var reader = new ParquetSharp.ParquetFileReader(path);
+            using var meta = reader.FileMetaData;
+            var names = Enumerable.Range(0, meta.Schema.NumColumns).Select(i => meta.Schema.Column(i).Name).ToHashSet(StringComparer.Ordinal);
+            var current = added.All(a => names.Contains(a.Name));
+            _fileIsCurrent[key] = current;
+            return current;
+        }
+        catch (Exception e) when (e is ParquetSharp.ParquetException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private string Glob(string dataset) => Lake.ParquetGlob(dataset).Replace("'", "''", StringComparison.Ordinal);
+
+    private static string EmptySelect(IReadOnlyList<(string Name, string SqlType)> columns) =>
+        $"SELECT {string.Join(", ", columns.Select(c => $"CAST(NULL AS {c.SqlType}) AS {Quote(c.Name)}"))}, CAST(NULL AS DATE) AS \"date\" WHERE false";
+
+    private void CreateView(string dataset, string select)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"CREATE OR REPLACE VIEW {Quote(dataset)} AS {select}";
+        command.ExecuteNonQuery();
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static T ConvertScalar<T>(object? value, string sql)
     {

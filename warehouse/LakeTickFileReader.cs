@@ -9,12 +9,11 @@ namespace BigDataTrading.Warehouse;
 /// Reads trade ticks back from one tick-schema Parquet file of the lake (<c>ticks</c>, <c>ticks_clean</c>), as written
 /// by <see cref="ParquetTickWriter"/>: raw INT64 time and price, so nothing goes through decimal or DateTime.
 /// </summary>
-/// <remarks>Any failure — truncated file, corrupt pages, a foreign schema — is an <see cref="InvalidDataException"/>
+/// <remarks>Files of schema version 1 (written before the <c>conditions</c> column) are read with
+/// <see cref="SaleConditions.None"/>; see <see cref="LakeSchemas.HasTickConditions"/>. Any failure — truncated file, corrupt pages, a foreign schema — is an <see cref="InvalidDataException"/>
 /// whose message starts with the file's path; nothing of such a file is returned. Stateless and thread-safe.</remarks>
 public static class LakeTickFileReader
 {
-    private static readonly string[] s_columns = ["symbol", "time", "price", "size", "sequence", "exchange"];
-
     /// <summary>Reads every tick of the file, in file order.</summary>
     /// <exception cref="InvalidDataException">The file is unreadable or not of the tick schema; the message names it.</exception>
     public static List<TradeTick> ReadFile(string path)
@@ -25,10 +24,7 @@ public static class LakeTickFileReader
             using var reader = new ParquetFileReader(path);
             using var meta = reader.FileMetaData;
             var names = Enumerable.Range(0, meta.Schema.NumColumns).Select(i => meta.Schema.Column(i).Name).ToArray();
-            if (!names.SequenceEqual(s_columns))
-            {
-                throw new InvalidDataException($"'{path}' has columns ({string.Join(", ", names)}), not the tick schema ({string.Join(", ", s_columns)}).");
-            }
+            var hasConditions = LakeSchemas.HasTickConditions(path, names);
 
             var result = new List<TradeTick>(checked((int)meta.NumRows));
             var symbols = new Dictionary<string, Symbol>(StringComparer.Ordinal);
@@ -42,6 +38,7 @@ public static class LakeTickFileReader
                 var sizes = ReadRaw(rowGroup, 3, n);
                 var sequences = ReadRaw(rowGroup, 4, n);
                 var exchanges = ReadColumn<string?>(rowGroup, 5, n);
+                var conditions = hasConditions ? ReadRaw(rowGroup, 6, n) : null;
                 for (var i = 0; i < n; i++)
                 {
                     if (!symbols.TryGetValue(symbolText[i], out var symbol))
@@ -51,7 +48,8 @@ public static class LakeTickFileReader
                     }
 
                     var exchange = exchanges[i] is { Length: > 0 } e ? e[0] : '\0';
-                    result.Add(new TradeTick(symbol, new Timestamp(times[i]), new Price(prices[i]), sizes[i], sequences[i], exchange));
+                    var flags = conditions is null ? SaleConditions.None : LakeSchemas.TickConditions(path, conditions[i]);
+                    result.Add(new TradeTick(symbol, new Timestamp(times[i]), new Price(prices[i]), sizes[i], sequences[i], exchange, flags));
                 }
             }
 

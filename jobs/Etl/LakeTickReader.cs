@@ -1,6 +1,7 @@
 using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Time;
+using BigDataTrading.Warehouse;
 using ParquetSharp;
 
 namespace BigDataTrading.Jobs.Etl;
@@ -9,12 +10,12 @@ namespace BigDataTrading.Jobs.Etl;
 /// Reads trade ticks back from the lake's tick-schema Parquet files (<c>ticks</c>, <c>ticks_clean</c>) with ParquetSharp,
 /// column by column (raw INT64 for time and price, so nothing is converted through decimal or DateTime).
 /// </summary>
-/// <remarks>Any failure to read a file — truncated, corrupt pages, a foreign schema — is an
+/// <remarks>Files of schema version 1 (no <c>conditions</c> column) are read with <see cref="SaleConditions.None"/>.
+/// Any failure to read a file — truncated, corrupt pages, a foreign schema — is an
 /// <see cref="InvalidDataException"/> whose message starts with the file's path. Stateless and thread-safe.</remarks>
 public static class LakeTickReader
 {
     private const int BatchSize = 4096;
-    private static readonly string[] s_columns = ["symbol", "time", "price", "size", "sequence", "exchange"];
 
     /// <summary>Appends every tick of the files to <paramref name="into"/>, file after file, in file row order.</summary>
     /// <exception cref="InvalidDataException">A file is unreadable or not of the tick schema; the message names it.</exception>
@@ -40,7 +41,7 @@ public static class LakeTickReader
         {
             using var reader = new ParquetFileReader(path);
             using var meta = reader.FileMetaData;
-            CheckSchema(path, meta.Schema);
+            var hasConditions = CheckSchema(path, meta.Schema);
             into.EnsureCapacity(before + checked((int)meta.NumRows));
             Symbol lastSymbol = default;
             byte[]? lastBytes = null;
@@ -54,17 +55,29 @@ public static class LakeTickReader
                 var sequences = new long[n];
                 var symbols = new Symbol[n];
                 var exchanges = new char[n];
+                var conditions = hasConditions ? new long[n] : null;
                 ReadSymbols(path, rowGroup, symbols, ref lastSymbol, ref lastBytes);
                 ReadInt64(path, rowGroup, 1, times);
                 ReadInt64(path, rowGroup, 2, prices);
                 ReadInt64(path, rowGroup, 3, sizes);
                 ReadInt64(path, rowGroup, 4, sequences);
                 ReadExchanges(path, rowGroup, exchanges);
+                if (conditions is not null)
+                {
+                    ReadInt64(path, rowGroup, 6, conditions);
+                }
+
                 for (var i = 0; i < n; i++)
                 {
-                    into.Add(new TradeTick(symbols[i], new Timestamp(times[i]), new Price(prices[i]), sizes[i], sequences[i], exchanges[i]));
+                    var flags = conditions is null ? SaleConditions.None : LakeSchemas.TickConditions(path, conditions[i]);
+                    into.Add(new TradeTick(symbols[i], new Timestamp(times[i]), new Price(prices[i]), sizes[i], sequences[i], exchanges[i], flags));
                 }
             }
+        }
+        catch (InvalidDataException)
+        {
+            into.RemoveRange(before, into.Count - before); // a damaged value part way: none of the file's rows stay
+            throw;
         }
         catch (Exception e) when (e is ParquetException or IOException or InvalidCastException or ArgumentException or OverflowException)
         {
@@ -73,21 +86,21 @@ public static class LakeTickReader
         }
     }
 
-    private static void CheckSchema(string path, SchemaDescriptor schema)
+    /// <summary>Checks the column names and the INT64 columns read raw; true when the file has <c>conditions</c>.</summary>
+    private static bool CheckSchema(string path, SchemaDescriptor schema)
     {
         var names = Enumerable.Range(0, schema.NumColumns).Select(i => schema.Column(i).Name).ToArray();
-        if (!names.SequenceEqual(s_columns))
-        {
-            throw new InvalidDataException($"'{path}' has columns ({string.Join(", ", names)}), not the tick schema ({string.Join(", ", s_columns)}).");
-        }
-
-        for (var i = 1; i <= 4; i++)
+        var hasConditions = LakeSchemas.HasTickConditions(path, names);
+        int[] raw = hasConditions ? [1, 2, 3, 4, 6] : [1, 2, 3, 4];
+        foreach (var i in raw)
         {
             if (schema.Column(i).PhysicalType != PhysicalType.Int64 || schema.Column(i).MaxDefinitionLevel != 0)
             {
                 throw new InvalidDataException($"'{path}': column '{names[i]}' is not a required INT64.");
             }
         }
+
+        return hasConditions;
     }
 
     /// <summary>Reads the symbol column as raw bytes: files are sorted by symbol, so a symbol is decoded and validated

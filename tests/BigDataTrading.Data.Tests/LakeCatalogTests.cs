@@ -50,9 +50,9 @@ public sealed class LakeCatalogTests : IDisposable
         Assert.Equal("time", dataset.TimeColumn);
         Assert.Equal(LakeSchemas.TicksColumns.Select(c => c.Name), dataset.Columns.Select(c => c.Name));
         Assert.Equal(LakeSchemas.TicksColumns.Select(c => c.SqlType), dataset.Columns.Select(c => c.SqlType));
-        Assert.Equal(["STRING", "TIMESTAMP", "DECIMAL(18,8)", "BIGINT", "BIGINT", "STRING"], dataset.Columns.Select(c => c.HiveType));
+        Assert.Equal(["STRING", "TIMESTAMP", "DECIMAL(18,8)", "BIGINT", "BIGINT", "STRING", "BIGINT"], dataset.Columns.Select(c => c.HiveType));
         Assert.Equal("INT64 DECIMAL(18,8)", dataset.Columns[2].ParquetType);
-        Assert.Equal([false, false, false, false, false, true], dataset.Columns.Select(c => c.Nullable));
+        Assert.Equal([false, false, false, false, false, true, false], dataset.Columns.Select(c => c.Nullable));
         Assert.Equal([Day1, Day2], dataset.Partitions.Select(p => p.Date));
         Assert.Equal(ticks.Count, dataset.Rows);
         var day1 = dataset.Partition(Day1)!;

@@ -71,7 +71,8 @@ public sealed class LakeCommandsTests : IDisposable
         Assert.True(new LakeCatalog(_lake, new FakeTimeProvider()).Exists);
         Assert.Equal(0, show.ExitCode);
         Assert.Empty(show.Error);
-        Assert.Contains("price    | INT64 DECIMAL(18,8)", show.Output, StringComparison.Ordinal);
+        Assert.Contains("price      | INT64 DECIMAL(18,8)", show.Output, StringComparison.Ordinal);
+        Assert.Matches(@"conditions \| INT64 +\| BIGINT +\| BIGINT", show.Output);
         Assert.Contains("2024-03-13", show.Output, StringComparison.Ordinal);
         Assert.Contains("lineage", show.Output, StringComparison.Ordinal);
         Assert.Equal(1, missing.ExitCode);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Wire;
 using BigDataTrading.Infra.Kafka;
 using BigDataTrading.Infra.Messaging;
@@ -76,6 +77,17 @@ public sealed class SpyIngestRoundTripTests : IDisposable
         var lakeVolume = sql.QueryScalar<long>("SELECT CAST(sum(size) AS BIGINT) FROM ticks");
         Assert.Equal(fileVolume, lakeVolume + deadVolume);
         Assert.Equal("2013-10-08", sql.QueryScalar<string>("SELECT CAST(min(date) AS VARCHAR) || '/' || CAST(max(date) AS VARCHAR) FROM ticks").Split('/').Distinct().Single());
+
+        // The lake replay gives back each accepted print exactly as the source read it, sale conditions included
+        // (Kafka schema v2 → lake schema v2); the LEAN day has several condition combinations, all in the lake.
+        var source = (await new LeanTickTradeZipSource(zip, new CountingSourceErrorSink()).ReadAllAsync()).ToDictionary(t => t.Sequence);
+        var replayed = await new LakeParquetTickSource(lake.Root, new CountingSourceErrorSink()).ReadAllAsync();
+        Assert.Equal(report.Accepted, replayed.Count);
+        Assert.All(replayed, t => Assert.Equal(source[t.Sequence], t));
+        Assert.True(replayed.Select(t => t.Conditions).Distinct().Count() > 3, "the day's prints carry several condition combinations");
+        Assert.Equal(
+            replayed.Count(t => (t.Conditions & SaleConditions.IntermarketSweep) != 0),
+            sql.QueryScalar<long>("SELECT count(*) FROM ticks WHERE conditions & 32 <> 0"));
     }
 
     /// <summary>Rows and total size (column 3) of the CSV inside the zip, read with plain string splitting.</summary>

@@ -258,8 +258,37 @@ static async IAsyncEnumerable<TradeTick> ToAsync(List<TradeTick> ticks)
     await Task.CompletedTask;
 }
 
-static void Lake(List<TradeTick> ticks)
+static void Lake(List<TradeTick> synthetic)
 {
+    // The synthetic market reports no sale conditions; give the prints the mix of a real day (the condition column of
+    // the shared LEAN SPY 2013-10-08 trade file, 451,544 prints: value → prints), picked per (symbol, sequence), so the
+    // conditions column holds what it will hold in production on both sides.
+    (uint Value, int Count)[] mix =
+    [
+        (0x1, 215_448), (0x20000020, 199_974), (0x20, 22_319), (0x20002020, 5_581), (0x2000, 5_383), (0x20000001, 1_948),
+        (0x20000040, 310), (0x20002000, 215), (0x20100000, 194), (0x20100200, 136), (0x102000, 14), (0x20000200, 5),
+    ];
+    var total = mix.Sum(m => m.Count);
+    var ticks = synthetic.ConvertAll(t =>
+    {
+        // A fixed mix of the key (murmur3's finalizer), so every run and both sides see the same conditions.
+        var h = (ulong)t.Sequence;
+        foreach (var c in t.Symbol.Value)
+        {
+            h = (h * 31) + c;
+        }
+
+        h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdUL;
+        h ^= h >> 33;
+        var pick = (int)(h % (ulong)total);
+        var i = 0;
+        while (pick >= mix[i].Count)
+        {
+            pick -= mix[i++].Count;
+        }
+
+        return t with { Conditions = (SaleConditions)mix[i].Value };
+    });
     var root = Path.Combine(Path.GetTempPath(), "bdt-ingest-bench-" + Environment.ProcessId);
     try
     {
@@ -284,13 +313,14 @@ static void Lake(List<TradeTick> ticks)
 
         using var duck = new DuckDBConnection("DataSource=:memory:");
         duck.Open();
-        Exec(duck, "CREATE TABLE t (symbol VARCHAR, time TIMESTAMP_NS, price DECIMAL(18,8), size BIGINT, sequence BIGINT, exchange VARCHAR)");
+        Exec(duck, "CREATE TABLE t (symbol VARCHAR, time TIMESTAMP_NS, price DECIMAL(18,8), size BIGINT, sequence BIGINT, exchange VARCHAR, conditions BIGINT)");
         using (var appender = duck.CreateAppender("t"))
         {
             foreach (var t in ticks)
             {
                 appender.CreateRow().AppendValue(t.Symbol.Value).AppendValue(t.Time.ToDateTimeOffset().UtcDateTime).AppendValue(t.Price.ToDecimal())
-                    .AppendValue(t.Size).AppendValue(t.Sequence).AppendValue(t.Exchange == '\0' ? null : t.Exchange.ToString()).EndRow();
+                    .AppendValue(t.Size).AppendValue(t.Sequence).AppendValue(t.Exchange == '\0' ? null : t.Exchange.ToString())
+                    .AppendValue((long)(uint)t.Conditions).EndRow();
             }
         }
 

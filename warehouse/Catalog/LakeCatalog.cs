@@ -212,13 +212,15 @@ public sealed class LakeCatalog
                     try
                     {
                         var footer = ParquetFooter.Read(file);
-                        columns ??= footer.Columns;
-                        timeColumn ??= footer.TimeColumn;
-                        if (!footer.Columns.SequenceEqual(columns))
+                        var merged = columns is null ? footer.Columns : MergeSchema(name, columns, footer.Columns);
+                        if (merged is null)
                         {
-                            problems.Add(new CatalogProblem(file, $"Schema ({Describe(footer.Columns)}) differs from the dataset's ({Describe(columns)}); not counted."));
+                            problems.Add(new CatalogProblem(file, $"Schema ({Describe(footer.Columns)}) differs from the dataset's ({Describe(columns!)}); not counted."));
                             continue;
                         }
+
+                        columns = merged;
+                        timeColumn ??= footer.TimeColumn;
 
                         footers.Add(footer);
                     }
@@ -264,6 +266,41 @@ public sealed class LakeCatalog
     {
         var scanned = Scan(ct);
         return Update(_ => scanned, keepProblems: true);
+    }
+
+    /// <summary>
+    /// The dataset's schema once a file of schema <paramref name="file"/> is in it, or null when the two do not fit. They
+    /// fit when equal, or — additive evolution — when one is a prefix of the other and every column beyond it is one the
+    /// lake added later (<see cref="LakeSchemas.AddedColumnsOf"/>, e.g. the ticks' <c>conditions</c>). The result is the
+    /// wider schema, the added columns nullable when some file lacks them (Hive reads NULL there).
+    /// </summary>
+    internal static IReadOnlyList<CatalogColumn>? MergeSchema(string dataset, IReadOnlyList<CatalogColumn> current, IReadOnlyList<CatalogColumn> file)
+    {
+        var (shorter, longer) = current.Count <= file.Count ? (current, file) : (file, current);
+        var merged = new CatalogColumn[longer.Count];
+        for (var i = 0; i < shorter.Count; i++)
+        {
+            var (a, b) = (shorter[i], longer[i]);
+            if (a with { Nullable = b.Nullable } != b)
+            {
+                return null;
+            }
+
+            merged[i] = b with { Nullable = a.Nullable || b.Nullable };
+        }
+
+        var added = LakeSchemas.AddedColumnsOf(dataset);
+        for (var i = shorter.Count; i < longer.Count; i++)
+        {
+            if (!added.Any(a => a.Name == longer[i].Name && a.SqlType == longer[i].SqlType))
+            {
+                return null;
+            }
+
+            merged[i] = longer[i] with { Nullable = true };
+        }
+
+        return merged;
     }
 
     private static string Describe(IReadOnlyList<CatalogColumn> columns) => string.Join(", ", columns.Select(c => c.Name + " " + c.ParquetType));
@@ -315,7 +352,8 @@ public sealed class LakeCatalog
         // hash(f) hashes the whole row, so every column's pages are decoded: min/max alone may be answered from the
         // footer statistics, which would let a file with garbage data pages pass.
         var time = timeColumn is null ? "NULL::BIGINT, NULL::BIGINT" : $"epoch_ns(min(f.{Quote(timeColumn)})), epoch_ns(max(f.{Quote(timeColumn)}))";
-        command.CommandText = $"SELECT {time}, bit_xor(hash(f)) FROM read_parquet([{list}]) AS f";
+        // union_by_name: a partition may hold files from before and after a column was added (LakeSchemas.AddedColumnsOf).
+        command.CommandText = $"SELECT {time}, bit_xor(hash(f)) FROM read_parquet([{list}], union_by_name = true) AS f";
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
@@ -371,10 +409,13 @@ public sealed class LakeCatalog
             {
                 entry = entry with { Columns = footer.Columns, TimeColumn = footer.TimeColumn };
             }
-            else if (!entry.Columns.SequenceEqual(footer.Columns))
+            else
             {
-                throw new InvalidDataException(
-                    $"'{footer.Path}' has schema ({Describe(footer.Columns)}), which differs from dataset '{dataset}' ({Describe(entry.Columns)}).");
+                entry = entry with
+                {
+                    Columns = MergeSchema(dataset, entry.Columns, footer.Columns) ?? throw new InvalidDataException(
+                        $"'{footer.Path}' has schema ({Describe(footer.Columns)}), which differs from dataset '{dataset}' ({Describe(entry.Columns)})."),
+                };
             }
         }
 

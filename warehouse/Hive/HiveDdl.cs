@@ -23,7 +23,9 @@ public sealed record HiveDdlOptions
 /// </summary>
 /// <remarks>
 /// <para>Columns and types come from the catalog, i.e. from the Parquet footers: DECIMAL(p,s) for decimals, TIMESTAMP for
-/// timestamps, BIGINT/INT for 64/32-bit integers, STRING for UTF-8 strings. Every identifier is back-quoted, since
+/// timestamps, BIGINT/INT for 64/32-bit integers, STRING for UTF-8 strings. A column the lake appended later (the ticks'
+/// <c>conditions</c> BIGINT, schema version 2) is in the table; Hive reads it as NULL from partitions whose files predate it
+/// (<c>coalesce(`conditions`, 0)</c> gives the value the lake's own readers use). Every identifier is back-quoted, since
 /// <c>date</c> (and in some versions other column names) is a reserved word in HiveQL. The tables are EXTERNAL: dropping
 /// one never deletes lake files. The statements are idempotent (IF NOT EXISTS), so the DDL can be re-run after every
 /// batch.</para>
