@@ -236,8 +236,10 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(last!);
                 }
 
+                // The timer starts before anyone hears of it, so a handler that moves a test clock cannot outrun it.
+                var wait = Task.Delay(delay, _time, ct);
                 Publish(FixConnectionState.Reconnecting, lastReason ?? "connecting", attempt, delay);
-                await Task.Delay(delay, _time, ct);
+                await wait;
             }
 
             FixSession? attempted = null;
