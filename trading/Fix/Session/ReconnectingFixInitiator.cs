@@ -176,7 +176,6 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
     private async Task SuperviseAsync()
     {
         Exception? error = null;
-        var reason = "logged out";
         try
         {
             while (_current is { } current)
@@ -187,7 +186,7 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
                     break;
                 }
 
-                reason = current.Session.DisconnectReason ?? "connection closed";
+                var reason = current.Session.DisconnectReason ?? "connection closed";
                 Publish(FixConnectionState.Disconnected, reason);
                 if (current.Session.CloseCause == FixCloseCause.Unrecoverable)
                 {
@@ -205,10 +204,9 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
         catch (Exception ex)
         {
             error = ex;
-            reason = ex.Message;
         }
 
-        Finish(error, reason);
+        Finish(error, error?.Message ?? "logged out");
     }
 
     /// <summary>
