@@ -215,4 +215,51 @@ public sealed class ReconnectTests
         Assert.Same(error, changes[^1].Error);
         await Assert.ThrowsAsync<FixSessionException>(() => initiator.Completion);
     }
+
+    [Fact]
+    public async Task A_logout_by_the_venue_mid_session_is_followed_by_a_reconnect()
+    {
+        var venueStore = new InMemorySequenceStore();
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, new CapturingApplication());
+        acceptor.Start();
+        await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
+        var states = Observe(initiator);
+        await initiator.StartAsync();
+        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+
+        // Maintenance: the venue logs us out cleanly. That is not our Logout, so the session comes back.
+        await acceptor.Sessions.Single().LogoutAsync("maintenance");
+
+        var disconnected = await NextAsync(states);
+        Assert.Equal((FixConnectionState.Disconnected, "logout by peer: maintenance"), (disconnected.State, disconnected.Reason));
+        Assert.Equal(FixConnectionState.Reconnecting, (await NextAsync(states)).State);
+        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+        Assert.Equal(venueStore.NextSenderMsgSeqNum, initiator.SequenceStore.NextTargetMsgSeqNum);
+    }
+
+    [Fact]
+    public async Task A_venue_whose_sequence_numbers_went_backwards_stops_the_initiator_instead_of_reconnecting()
+    {
+        var venueStore = new InMemorySequenceStore();
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, new CapturingApplication());
+        acceptor.Start();
+        await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
+        var states = Observe(initiator);
+        await initiator.StartAsync();
+        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+
+        // The venue lost its state (reset to 1) while we expect 2: every new connection would fail the same way.
+        venueStore.Reset();
+        await acceptor.Sessions.Single().DisposeAsync();
+
+        Assert.Equal(FixConnectionState.Disconnected, (await NextAsync(states)).State);
+        Assert.Equal(FixConnectionState.Reconnecting, (await NextAsync(states)).State);
+        var stopped = await NextAsync(states);
+        Assert.Equal(FixConnectionState.Stopped, stopped.State);
+        var error = Assert.IsType<FixSessionException>(stopped.Error);
+        Assert.Contains("MsgSeqNum too low, expecting 2 but received 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not reconnecting", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FixSessionException>(() => initiator.Completion.WaitAsync(RawFixPeer.Timeout));
+        Assert.False(initiator.IsConnected);
+    }
 }
