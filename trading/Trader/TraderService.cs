@@ -52,7 +52,7 @@ public sealed record TraderResult(
     /// <summary>Times the venue session dropped during the run (each followed by a reconnect or the end).</summary>
     public int VenueOutages { get; init; }
 
-    /// <summary>Total time the venue session was down, on the trader's clock (an outage still running counts up to now).</summary>
+    /// <summary>Total time the venue session was down, as its connection events report it (an outage still running counts up to now).</summary>
     public TimeSpan VenueDowntime { get; init; }
 
     /// <summary>Reconciliations after a reconnect: open orders asked about with a status request, and what they found.</summary>
@@ -834,7 +834,17 @@ public sealed class TraderService
         {
             _journal.AppendAction(new OrderAction(id, "Resent", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart or reconnect, {age.TotalSeconds:0.#} s old"), now));
             _log.WriteLine($"recovery: {id} never reached the venue; sending it now.");
-            await _venue.SendAsync(managed.Order, ct);
+            try
+            {
+                await _venue.SendAsync(managed.Order, ct);
+            }
+            catch (VenueDisconnectedException ex)
+            {
+                // Dropped again before it went out: it stays PendingNew and the next reconciliation asks once more.
+                _log.WriteLine($"recovery: {id} not sent, the venue dropped again ({ex.Message}); asked about after the next reconnect.");
+                return;
+            }
+
             Interlocked.Increment(ref _sent);
             Interlocked.Increment(ref _resent);
             _counters.OnOrderSent();
