@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace BigDataTrading.Fix.Tests;
 
@@ -10,7 +11,7 @@ namespace BigDataTrading.Fix.Tests;
 /// sequence numbers (resend one way, gap fill the other), backoff grows and is capped on the injected clock, and a
 /// refused Logon ends in a clear error instead of a reconnect loop.
 /// </summary>
-public sealed class ReconnectTests
+public sealed class ReconnectTests(ITestOutputHelper output)
 {
     private static FixSessionSettings Settings(TimeProvider? time = null) => new()
     {
@@ -68,14 +69,16 @@ public sealed class ReconnectTests
     public async Task A_session_the_acceptor_drops_reconnects_and_resumes_its_sequence_numbers_with_resend_and_gap_fill()
     {
         // The venue keeps one store for our CompID across connections, as a real venue keeps the FIX session.
+        using var logs = new TestDirectory();
+        using var dump = new FixLogDump(output, logs.Path);
         var venueStore = new InMemorySequenceStore();
         var venue = new CapturingApplication();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, venue);
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore, LogDirectory = Path.Combine(logs.Path, "venue") }, venue);
         acceptor.Start();
         await using var initiator = new ReconnectingFixInitiator(
             "127.0.0.1",
             acceptor.Port,
-            Settings(),
+            Settings() with { LogDirectory = Path.Combine(logs.Path, "bdt") },
             new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) });
         var states = Observe(initiator);
         await initiator.StartAsync();
@@ -261,5 +264,48 @@ public sealed class ReconnectTests
         Assert.Contains("not reconnecting", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<FixSessionException>(() => initiator.Completion.WaitAsync(RawFixPeer.Timeout));
         Assert.False(initiator.IsConnected);
+    }
+
+    [Fact]
+    public async Task Resuming_with_both_sides_asking_for_resends_at_once_delivers_every_message_even_when_a_new_one_overtakes_the_resend()
+    {
+        // The venue processed our 1 and sent 1..3; our 2 (O1) died with the old connection.
+        var venueStore = new InMemorySequenceStore();
+        venueStore.SetNextTargetMsgSeqNum(2);
+        venueStore.SetNextSenderMsgSeqNum(4);
+        var venue = new CapturingApplication();
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, venue);
+        acceptor.Start();
+        await using var us = await RawFixPeer.ConnectAsync(acceptor.EndPoint, "BDT", "VENUE");
+        us.NextSeqNum = 3;
+
+        // Logon(3) is ahead of the venue: it answers and asks for 2 onwards.
+        Assert.Equal(4, (await us.LogonAsync()).MsgSeqNum);
+        var request = await us.ReadAsync();
+        Assert.Equal((FixMsgType.ResendRequest, 2), (request.MsgType, request.TryGetInt(FixTag.BeginSeqNo, out var begin) ? begin : 0));
+
+        // Crossing traffic, in the order that used to stall the venue: our own ResendRequest(4), a new order (5) that
+        // overtakes the resend, then the resend of O1 (2) and the gap fill over the Logon and the ResendRequest (3, 4).
+        await us.SendAsync(new FixMessageBuilder(FixMsgType.ResendRequest).Set(FixTag.BeginSeqNo, 1).Set(FixTag.EndSeqNo, 0));
+        await us.SendAsync(Order("O2").ToBuilder());
+        await us.SendAsync(Order("O1").ToBuilder(), seqNum: 2, possDup: true);
+        await us.SendAsync(new FixMessageBuilder(FixMsgType.SequenceReset).Set(FixTag.GapFillFlag, true).Set(FixTag.NewSeqNo, 5), seqNum: 3, possDup: true);
+
+        Assert.Equal("O1", (await venue.NextAsync()).GetString(FixTag.ClOrdId));
+        Assert.Equal("O2", (await venue.NextAsync()).GetString(FixTag.ClOrdId));
+        Assert.Equal(6, venueStore.NextTargetMsgSeqNum);
+    }
+
+    /// <summary>Writes every FIX message log under a folder to the test output when the test ends (read on failure).</summary>
+    private sealed class FixLogDump(ITestOutputHelper output, string folder) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                output.WriteLine($"== {file}");
+                output.WriteLine(File.ReadAllText(file).Replace('\u0001', '|'));
+            }
+        }
     }
 }

@@ -677,7 +677,14 @@ public sealed class FixSession : IAsyncDisposable
                 if (await VerifyAsync(message, checkTooHigh: false, checkTooLow: false))
                 {
                     await AnswerResendRequestAsync(message);
-                    ConsumeIfExpected(message);
+                    if (message.MsgSeqNum > _store.NextTargetMsgSeqNum)
+                    {
+                        await HoldTooHighResendRequestAsync(message);
+                    }
+                    else
+                    {
+                        ConsumeIfExpected(message);
+                    }
                 }
 
                 break;
@@ -696,6 +703,27 @@ public sealed class FixSession : IAsyncDisposable
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A ResendRequest ahead of the expected MsgSeqNum (typical right after a reconnect, when both sides ask at once) is
+    /// answered at once, but its number must still be accounted for: it is queued to hold that number (processing it
+    /// later only consumes it) and the gap before it is requested unless a request already covers it. Otherwise the
+    /// peer's gap fill for the range, which may arrive after a queued Logon has advanced past its MsgSeqNum, is a
+    /// possible duplicate and ignored, and the session would wait for that number until the next heartbeat.
+    /// </summary>
+    private async ValueTask HoldTooHighResendRequestAsync(FixMessage message)
+    {
+        var seq = message.MsgSeqNum;
+        if (_queue.Count < MaxQueuedMessages)
+        {
+            _queue.TryAdd(seq, message);
+        }
+
+        if (_resendRangeEnd == 0 || seq < _resendRangeBegin)
+        {
+            await RequestResendAsync(_store.NextTargetMsgSeqNum, seq);
         }
     }
 

@@ -194,7 +194,6 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
                 }
 
                 await ConnectWithRetriesAsync(reason, deadline: null, _stop.Token);
-                Interlocked.Increment(ref _reconnects);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -250,6 +249,12 @@ public sealed class ReconnectingFixInitiator : IAsyncDisposable
                     // Stopped while this Logon was in flight: do not leave a connection nobody supervises.
                     await connection.LogoutAsync(cancellationToken: CancellationToken.None);
                     ct.ThrowIfCancellationRequested();
+                }
+
+                if (afterDisconnect is not null)
+                {
+                    // Counted before the event, so a handler already sees it.
+                    Interlocked.Increment(ref _reconnects);
                 }
 
                 Publish(FixConnectionState.Connected, attempt == 0 ? "logged on" : $"logged on again after {attempt} attempts");
