@@ -125,6 +125,13 @@ public sealed class FixInitiator : IAsyncDisposable
             await session.LoggedOn.WaitAsync(settings.LogonTimeout, settings.TimeProvider, cancellationToken);
             return initiator;
         }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            // The peer reset the connection under our Logon (e.g. a TLS 1.3 acceptor refusing our certificate after
+            // the handshake looked complete): the documented "closed before logging on".
+            await initiator.DisposeAsync();
+            throw new FixSessionException($"{host}:{port} closed the connection before Logon completed: {ex.Message}", ex);
+        }
         catch
         {
             await initiator.DisposeAsync();
