@@ -33,12 +33,13 @@ public static class TraderCommand
         var group = new Option<string>("--group") { Description = "Kafka consumer group: restarts resume where the last run committed.", DefaultValueFactory = _ => "bdt-trader" };
         var journal = new Option<FileInfo>("--journal") { Description = "Durable order journal: every intent is fsync'd here before it is sent; replayed on start-up to recover after a crash.", DefaultValueFactory = _ => new FileInfo(Path.Combine("bdt-out", "trader", "orders.journal")) };
         var fixState = new Option<DirectoryInfo>("--fix-state-dir") { Description = "Folder of the FIX session's durable sequence numbers and sent messages (resend/gap fill after a restart).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("bdt-out", "trader", "fix-state")) };
+        var reconnectMax = new Option<double>("--fix-reconnect-max-seconds") { Description = "Longest wait between reconnect attempts after the venue session drops (backoff from 20 ms, doubling, with jitter; retried until Ctrl+C).", DefaultValueFactory = _ => FixOrderVenue.DefaultReconnect.MaxDelay.TotalSeconds };
         var exitAtEnd = new Option<bool>("--exit-at-end-of-stream") { Description = "Stop (drain, log out, exit) once every signal partition has an end-of-stream marker, instead of running until Ctrl+C." };
         var limits = RiskLimitOptions.Create();
 
         var command = new Command("trader", "Run the trader service: signals from Kafka → risk → FIX orders → positions, warehouse and audit topics, with a kill switch.")
         {
-            kafka, fix, target, sender, warehouse, logs, controlPort, group, journal, fixState, exitAtEnd,
+            kafka, fix, target, sender, warehouse, logs, controlPort, group, journal, fixState, reconnectMax, exitAtEnd,
         };
         limits.AddTo(command);
 
@@ -64,6 +65,15 @@ public static class TraderCommand
                 return 2;
             }
 
+            var reconnectMaxSeconds = parse.GetValue(reconnectMax);
+            if (!double.IsFinite(reconnectMaxSeconds) || reconnectMaxSeconds < FixOrderVenue.DefaultReconnect.InitialDelay.TotalSeconds || reconnectMaxSeconds > 3600)
+            {
+                await Console.Error.WriteLineAsync($"error: --fix-reconnect-max-seconds {reconnectMaxSeconds}: must be between {FixOrderVenue.DefaultReconnect.InitialDelay.TotalSeconds} and 3600.");
+                return 2;
+            }
+
+            var reconnect = FixOrderVenue.DefaultReconnect with { MaxDelay = TimeSpan.FromSeconds(reconnectMaxSeconds) };
+
             if (!limits.TryBuild(parse, out var traderOptions, out var invalid))
             {
                 await Console.Error.WriteLineAsync($"error: {invalid}");
@@ -82,7 +92,7 @@ public static class TraderCommand
                 ? new PostgresOrderWarehouse(pg)
                 : new DuckDbOrderWarehouse(parse.GetValue(warehouse)!.FullName);
             await using var venue = await FixOrderVenue.ConnectAsync(
-                new FixVenueOptions(endpoint[0], fixPort, parse.GetValue(sender)!, parse.GetValue(target)!, parse.GetValue(logs)!.FullName, SequenceStoreDirectory: parse.GetValue(fixState)!.FullName),
+                new FixVenueOptions(endpoint[0], fixPort, parse.GetValue(sender)!, parse.GetValue(target)!, parse.GetValue(logs)!.FullName, SequenceStoreDirectory: parse.GetValue(fixState)!.FullName, Reconnect: reconnect),
                 clock,
                 ct);
             using var consumer = kafkaEndpoint.Clients.CreateLosslessConsumer(parse.GetValue(group)!, "trader");
@@ -102,7 +112,7 @@ public static class TraderCommand
             Console.WriteLine($"ready: recovery asked about {recovered.OpenOrders} open orders (resent {recovered.Resent}, lost {recovered.Lost}, unanswered {recovered.Unanswered}); Ctrl+C stops taking signals, drains open orders and logs out.");
 
             var result = await run;
-            Console.WriteLine($"stopped: {result.Signals} signals, {result.OrdersSent} orders sent, {result.Fills} fills, {result.OpenOrders} open, {result.DuplicateReports} duplicate reports, {result.IllegalTransitions} illegal transitions.");
+            Console.WriteLine($"stopped: {result.Signals} signals, {result.OrdersSent} orders sent, {result.Fills} fills, {result.OpenOrders} open, {result.DuplicateReports} duplicate reports, {result.IllegalTransitions} illegal transitions, {result.VenueOutages} venue outages ({result.VenueDowntime.TotalSeconds:0.#} s down).");
             foreach (var position in result.Positions)
             {
                 Console.WriteLine(FormattableString.Invariant($"position {position.Symbol} {position.Quantity} avg {position.AveragePrice:0.####} realized {position.RealizedPnl:0.00}"));

@@ -27,6 +27,15 @@ internal static class LatencyBenchmark
             await MeasureAsync("our ExchangeSimulator", simulator.Port, simulator.CompId, orders);
         }
 
+        // The same acceptor through the reconnecting initiator the trader uses: what supervision costs per order.
+        await using (var simulator = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions { RunId = "R" }, TimeProvider.System))
+        {
+            await using var reconnecting = new ReconnectingFixInitiator("127.0.0.1", simulator.Port, new FixSessionSettings { SenderCompId = "BDT", TargetCompId = simulator.CompId });
+            await reconnecting.StartAsync();
+            await MeasureAsync("  ... via ReconnectingFixInitiator", m => reconnecting.SendAsync(m), reconnecting.ApplicationMessages, orders);
+            await reconnecting.LogoutAsync();
+        }
+
         if (!File.Exists(ExecutorArchive))
         {
             Console.WriteLine($"{"QuickFIX C++ executor",-34} skipped: {ExecutorArchive} not installed (apt-get install libquickfix17 libquickfix-doc)");
@@ -56,12 +65,18 @@ internal static class LatencyBenchmark
     private static async Task MeasureAsync(string name, int port, string targetCompId, int orders)
     {
         await using var initiator = await FixInitiator.ConnectAsync("127.0.0.1", port, new FixSessionSettings { SenderCompId = "BDT", TargetCompId = targetCompId });
+        await MeasureAsync(name, m => initiator.SendAsync(m), initiator.ApplicationMessages, orders);
+        await initiator.LogoutAsync();
+    }
+
+    private static async Task MeasureAsync(string name, Func<IFixApplicationMessage, Task> send, System.Threading.Channels.ChannelReader<FixMessage> inbound, int orders)
+    {
         var samples = new List<double>(orders);
         for (var i = -500; i < orders; i++)
         {
             var clOrdId = "L" + (i + 500).ToString(CultureInfo.InvariantCulture);
             var start = Stopwatch.GetTimestamp();
-            await initiator.SendAsync(new NewOrderSingle
+            await send(new NewOrderSingle
             {
                 ClOrdId = clOrdId,
                 Symbol = "AAPL",
@@ -73,7 +88,7 @@ internal static class LatencyBenchmark
             });
             while (true)
             {
-                var message = await initiator.ApplicationMessages.ReadAsync();
+                var message = await inbound.ReadAsync();
                 if (message.MsgType == FixMsgType.ExecutionReport && message.ValueEquals(FixTag.ClOrdId, clOrdId) && message.ValueEquals(FixTag.OrdStatus, "2"))
                 {
                     break;
@@ -86,7 +101,6 @@ internal static class LatencyBenchmark
             }
         }
 
-        await initiator.LogoutAsync();
         samples.Sort();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {samples[samples.Count / 2],10:N1} {samples[(int)(samples.Count * 0.99)],10:N1} {samples.Average(),10:N1}"));
     }

@@ -48,6 +48,15 @@ public sealed record TraderResult(
 
     /// <summary>Venue events whose state change was illegal (reported on the log, not applied).</summary>
     public long IllegalTransitions { get; init; }
+
+    /// <summary>Times the venue session dropped during the run (each followed by a reconnect or the end).</summary>
+    public int VenueOutages { get; init; }
+
+    /// <summary>Total time the venue session was down, as its connection events report it (an outage still running counts up to now).</summary>
+    public TimeSpan VenueDowntime { get; init; }
+
+    /// <summary>Reconciliations after a reconnect: open orders asked about with a status request, and what they found.</summary>
+    public IReadOnlyList<RecoveryResult> Reconciliations { get; init; } = [];
 }
 
 /// <summary>What start-up recovery found and did.</summary>
@@ -78,6 +87,15 @@ public sealed record RecoveryResult(long JournalRecords, long TornBytes, int Ope
 /// saw is sent now — exactly once, since its client order id is journaled and the venue refuses duplicates — if it is
 /// younger than <see cref="TraderOptions.UnsentOrderMaxAgeSeconds"/>, else marked LostNeverSent. Only then are signals
 /// consumed.</para>
+/// <para><b>Venue outages</b>: the venue session reconnects by itself (see <see cref="IOrderVenue.ConnectionChanged"/>).
+/// While it is down, new orders are refused by risk with <see cref="RiskRejectReason.VenueDisconnected"/> — not held,
+/// since a signal priced for its moment would go out stale after an outage of unknown length; the refusal is journaled,
+/// warehoused and published like any other, so nothing is silently dropped. An order accepted just before the drop
+/// whose send failed stays PendingNew. After the reconnect the same reconciliation as start-up recovery runs: every
+/// non-final order gets an OrderStatusRequest, missed fills are applied from the answers, and an order the venue never
+/// saw is sent exactly once. The kill switch keeps working: it refuses new orders at once and its cancels, which cannot
+/// be sent while down, are sent after the reconciliation. Each outage is logged with its reason and duration and
+/// counted in <see cref="TraderResult.VenueOutages"/>/<see cref="TraderResult.VenueDowntime"/>.</para>
 /// <para>Two threads touch state: the Kafka consume loop (signals, bars) and the venue's event reader; orders are
 /// guarded by the <see cref="OrderManager"/>, positions by <see cref="PositionBook"/>, the rest by one lock. Client
 /// order ids are the signal ids, so a replayed signal never becomes a second order. Wall time comes from the injected
@@ -106,7 +124,14 @@ public sealed class TraderService
     private readonly Dictionary<RiskRejectReason, long> _riskRejected = [];
     private readonly List<(object Record, bool Republish)> _catchUp = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _statusAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<RecoveryResult> _reconciliations = [];
+    private TaskCompletionSource _statusAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Reconciliation rounds, chained so they never overlap: start-up recovery, then one per reconnect.</summary>
+    private Task _reconnectWork = Task.CompletedTask;
+    private DateTimeOffset? _venueDownSince;
+    private string? _venueDownReason;
+    private TimeSpan _venueDowntime;
+    private int _venueOutages;
     private readonly TaskCompletionSource<RecoveryResult> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _replayedRecords;
     private readonly long _tornBytes;
@@ -124,6 +149,7 @@ public sealed class TraderService
     private long _illegal;
     private int _resent;
     private int _lost;
+    private CancellationToken _runToken;
 
     /// <summary>Creates the service and replays <paramref name="replay"/> into its order manager and positions; it starts when <see cref="RunAsync"/> is called.</summary>
     /// <param name="options">Settings (validated).</param>
@@ -155,6 +181,7 @@ public sealed class TraderService
         options.Validate();
         KillSwitch = killSwitch ?? new KillSwitch(clock);
         KillSwitch.Engaged += CancelOpenOrders;
+        venue.ConnectionChanged += OnVenueConnectionChanged;
         _options = options;
         _consumer = consumer;
         _producer = producer;
@@ -198,6 +225,7 @@ public sealed class TraderService
                 positions = _positions.Snapshot(),
                 signals = _signals,
                 ordersSent = _sent,
+                venue = new { name = _venue.Name, connected = _venue.IsConnected, downSince = _venueDownSince, downReason = _venueDownReason, outages = _venueOutages },
             };
         }
     }
@@ -220,11 +248,19 @@ public sealed class TraderService
 
     private async Task<TraderResult> RunCoreAsync(int signalPartitions, CancellationToken consumeToken, CancellationToken ct)
     {
+        _runToken = ct;
         var executions = Task.Run(() => ReadExecutionsAsync(ct), ct);
         RecoveryResult recovery;
         try
         {
-            recovery = await RecoverAsync(ct);
+            Task<RecoveryResult> recovering;
+            lock (_gate)
+            {
+                recovering = _reconnectWork.ContinueWith(_ => RecoverAsync(ct), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                _reconnectWork = recovering;
+            }
+
+            recovery = await recovering;
             _ready.TrySetResult(recovery);
         }
         catch (Exception ex)
@@ -257,6 +293,13 @@ public sealed class TraderService
             throw new TimeoutException($"{_orders.OpenCount} orders were still open {_options.DrainTimeout.TotalSeconds:0} s after the last signal; check the venue session and its FIX log.");
         }
 
+        Task reconnectWork;
+        lock (_gate)
+        {
+            reconnectWork = _reconnectWork;
+        }
+
+        await reconnectWork;
         await _venue.CloseAsync(ct);
         await executions;
         _producer.Flush(ct);
@@ -272,6 +315,9 @@ public sealed class TraderService
                 Recovery = recovery,
                 DuplicateReports = Interlocked.Read(ref _duplicateReports),
                 IllegalTransitions = Interlocked.Read(ref _illegal),
+                VenueOutages = _venueOutages,
+                VenueDowntime = _venueDowntime + (_venueDownSince is { } since ? _clock.GetUtcNow() - since : TimeSpan.Zero),
+                Reconciliations = [.. _reconciliations],
             };
         }
     }
@@ -354,38 +400,53 @@ public sealed class TraderService
         }
 
         _catchUp.Clear();
-        var open = _orders.OpenOrders();
-        if (open.Count == 0)
-        {
-            return new RecoveryResult(_replayedRecords, _tornBytes, 0, 0, 0, 0);
-        }
+        return await ReconcileOpenOrdersAsync("journaled orders not final after restart", _replayedRecords, _tornBytes, ct);
+    }
 
+    /// <summary>
+    /// Asks the venue about every non-final order and waits (up to the recovery timeout) for the answers, which
+    /// <see cref="OnExecutionAsync"/> applies: missed fills, the venue's state, a send of an order it never saw (once).
+    /// Start-up recovery and every reconnect use it; rounds never overlap (they are chained on <see cref="_reconnectWork"/>).
+    /// </summary>
+    private async Task<RecoveryResult> ReconcileOpenOrdersAsync(string why, long journalRecords, long tornBytes, CancellationToken ct)
+    {
+        var open = _orders.OpenOrders();
+        int resentBefore, lostBefore;
+        TaskCompletionSource answered;
         lock (_gate)
         {
+            (resentBefore, lostBefore) = (_resent, _lost);
+            if (open.Count == 0)
+            {
+                return new RecoveryResult(journalRecords, tornBytes, 0, 0, 0, 0);
+            }
+
             _recovering = true;
+            _statusAnswered = answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             foreach (var order in open)
             {
                 _awaitingStatus.Add(order.Order.ClientOrderId.Value);
             }
         }
 
-        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recovery: {open.Count} journaled orders not final; asking {_venue.Name} for their status."));
-        foreach (var order in open)
-        {
-            await _venue.RequestStatusAsync(order.Order, ct);
-        }
-
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recovery: {open.Count} {why}; asking {_venue.Name} for their status."));
         var unanswered = 0;
         try
         {
-            await _statusAnswered.Task.WaitAsync(TimeSpan.FromSeconds(_options.RecoveryTimeoutSeconds), _clock, ct);
+            foreach (var order in open)
+            {
+                await _venue.RequestStatusAsync(order.Order, ct);
+            }
+
+            await answered.Task.WaitAsync(TimeSpan.FromSeconds(_options.RecoveryTimeoutSeconds), _clock, ct);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException or VenueDisconnectedException)
         {
+            // Unanswered (or the venue dropped again mid-round: the next reconnect asks again).
             lock (_gate)
             {
                 unanswered = _awaitingStatus.Count;
-                _log.WriteLine($"recovery: no status answer within {_options.RecoveryTimeoutSeconds} s for {string.Join(", ", _awaitingStatus)}; they stay open until the venue reports on them.");
+                _log.WriteLine($"recovery: no status answer ({(ex is TimeoutException ? $"{_options.RecoveryTimeoutSeconds} s timeout" : ex.Message)}) for {string.Join(", ", _awaitingStatus)}; they stay open until the venue reports on them.");
                 _awaitingStatus.Clear();
             }
         }
@@ -393,8 +454,77 @@ public sealed class TraderService
         lock (_gate)
         {
             _recovering = false;
-            return new RecoveryResult(_replayedRecords, _tornBytes, open.Count, _resent, _lost, unanswered);
+            return new RecoveryResult(journalRecords, tornBytes, open.Count, _resent - resentBefore, _lost - lostBefore, unanswered);
         }
+    }
+
+    /// <summary>
+    /// Venue connection news, on the venue's connection task: record and log the outage; after a reconnect, reconcile
+    /// (and re-send the kill switch's cancels) on a task of its own so the connection task is never blocked.
+    /// </summary>
+    private void OnVenueConnectionChanged(VenueConnectionChange change)
+    {
+        lock (_gate)
+        {
+            switch (change.State)
+            {
+                case VenueConnectionState.Disconnected:
+                    if (_venueDownSince is null)
+                    {
+                        _venueDownSince = change.At;
+                        _venueOutages++;
+                    }
+
+                    _venueDownReason = change.Reason;
+                    _log.WriteLine($"venue: {_venue.Name} disconnected ({change.Reason}); new orders are refused (VenueDisconnected) until it reconnects; {_orders.OpenCount} orders open.");
+                    break;
+                case VenueConnectionState.Reconnecting:
+                    _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"venue: reconnect attempt {change.Attempt} to {_venue.Name} in {change.RetryIn?.TotalMilliseconds:0} ms (last: {change.Reason})."));
+                    break;
+                case VenueConnectionState.Reconnected:
+                    var down = _venueDownSince is { } since ? change.At - since : TimeSpan.Zero;
+                    _venueDowntime += down;
+                    _venueDownSince = null;
+                    _venueDownReason = null;
+                    _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"venue: {_venue.Name} reconnected after {down.TotalSeconds:0.###} s down; reconciling open orders."));
+                    _reconnectWork = _reconnectWork.ContinueWith(_ => AfterReconnectAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                    break;
+                case VenueConnectionState.Stopped:
+                    _venueDownSince ??= change.At;
+                    _venueDownReason = change.Reason;
+                    _log.WriteLine($"venue: {_venue.Name} stopped for good ({change.Reason}); new orders are refused (VenueDisconnected) until the trader is restarted.");
+                    break;
+            }
+        }
+    }
+
+    private async Task AfterReconnectAsync()
+    {
+        try
+        {
+            var result = await ReconcileOpenOrdersAsync("orders not final after the venue reconnected", 0, 0, _runToken);
+            lock (_gate)
+            {
+                _reconciliations.Add(result);
+            }
+
+            if (KillSwitch.State is { Engaged: true } stop)
+            {
+                // Cancels that could not go out while the venue was down go now.
+                CancelOpenOrders(stop);
+            }
+        }
+        catch (OperationCanceledException) when (_runToken.IsCancellationRequested)
+        {
+            // The run is ending.
+        }
+        catch (Exception ex)
+        {
+            // Not fatal to the trader: the orders stay open and the next reconnect (or restart) reconciles them.
+            _log.WriteLine($"venue: reconciliation after reconnect failed: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        CheckDrained();
     }
 
     private void ConsumeSignals(int signalPartitions, CancellationToken ct)
@@ -486,7 +616,19 @@ public sealed class TraderService
             return;
         }
 
-        _venue.SendAsync(order, ct).GetAwaiter().GetResult();
+        try
+        {
+            _venue.SendAsync(order, ct).GetAwaiter().GetResult();
+        }
+        catch (VenueDisconnectedException ex)
+        {
+            // The venue dropped between the risk check and the send. The order is journaled PendingNew: the
+            // reconciliation after the reconnect finds it (resent by FIX if it made it into the session store, else
+            // unknown at the venue and sent then, once).
+            _log.WriteLine($"venue: {order.ClientOrderId} accepted but not sent, the venue dropped ({ex.Message}); it is reconciled after the reconnect.");
+            return;
+        }
+
         Interlocked.Increment(ref _sent);
         _counters.OnOrderSent();
     }
@@ -514,6 +656,12 @@ public sealed class TraderService
             if (KillSwitch.State is { Engaged: true } stop)
             {
                 decision = new RiskDecision(RiskRejectReason.KillSwitch, $"KillSwitch: engaged by {stop.ChangedBy}: {stop.Reason}");
+            }
+            else if (!_venue.IsConnected)
+            {
+                decision = new RiskDecision(
+                    RiskRejectReason.VenueDisconnected,
+                    string.Create(CultureInfo.InvariantCulture, $"VenueDisconnected: {_venue.Name} is down since {_venueDownSince?.ToString("O", CultureInfo.InvariantCulture) ?? "just now"} ({_venueDownReason ?? "not logged on"}); orders are refused until it reconnects"));
             }
             else
             {
@@ -567,10 +715,22 @@ public sealed class TraderService
         foreach (var open in _orders.OpenOrders())
         {
             var id = open.Order.ClientOrderId;
-            _journal.AppendAction(new OrderAction(id, "CancelRequested", $"kill switch engaged by {state.ChangedBy}: {state.Reason}", Timestamp.Now(_clock)));
-            var result = _orders.Act(id, OrderStateEvent.PendingCancel, Timestamp.Now(_clock));
-            PublishStateChange(id, result, "CancelRequested");
-            _venue.CancelAsync(open.Order, CancellationToken.None).GetAwaiter().GetResult();
+            if (open.State != OrderState.PendingCancel)
+            {
+                _journal.AppendAction(new OrderAction(id, "CancelRequested", $"kill switch engaged by {state.ChangedBy}: {state.Reason}", Timestamp.Now(_clock)));
+                var result = _orders.Act(id, OrderStateEvent.PendingCancel, Timestamp.Now(_clock));
+                PublishStateChange(id, result, "CancelRequested");
+            }
+
+            try
+            {
+                _venue.CancelAsync(open.Order, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (VenueDisconnectedException ex)
+            {
+                // New orders are already blocked; the cancel goes out after the reconnect's reconciliation.
+                _log.WriteLine($"kill switch: cancel of {id} deferred, the venue is down ({ex.Message}).");
+            }
         }
     }
 
@@ -660,7 +820,7 @@ public sealed class TraderService
         CheckDrained();
     }
 
-    /// <summary>The venue never saw a journaled order: send it now (once) while it is fresh, else mark it lost.</summary>
+    /// <summary>The venue never saw a journaled order (restart or reconnect): send it now (once) while it is fresh, else mark it lost.</summary>
     private async Task OnNotAtVenueAsync(ClientOrderId id, CancellationToken ct)
     {
         if (_orders.Get(id) is not { State: OrderState.PendingNew } managed)
@@ -672,16 +832,26 @@ public sealed class TraderService
         var now = Timestamp.Now(_clock);
         if (age <= TimeSpan.FromSeconds(_options.UnsentOrderMaxAgeSeconds) && KillSwitch.State is not { Engaged: true })
         {
-            _journal.AppendAction(new OrderAction(id, "Resent", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart, {age.TotalSeconds:0.#} s old"), now));
+            _journal.AppendAction(new OrderAction(id, "Resent", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart or reconnect, {age.TotalSeconds:0.#} s old"), now));
             _log.WriteLine($"recovery: {id} never reached the venue; sending it now.");
-            await _venue.SendAsync(managed.Order, ct);
+            try
+            {
+                await _venue.SendAsync(managed.Order, ct);
+            }
+            catch (VenueDisconnectedException ex)
+            {
+                // Dropped again before it went out: it stays PendingNew and the next reconciliation asks once more.
+                _log.WriteLine($"recovery: {id} not sent, the venue dropped again ({ex.Message}); asked about after the next reconnect.");
+                return;
+            }
+
             Interlocked.Increment(ref _sent);
             Interlocked.Increment(ref _resent);
             _counters.OnOrderSent();
             return;
         }
 
-        _journal.AppendAction(new OrderAction(id, "Lost", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart, {age.TotalSeconds:0.#} s old (limit {_options.UnsentOrderMaxAgeSeconds} s) or kill switch engaged"), now));
+        _journal.AppendAction(new OrderAction(id, "Lost", string.Create(CultureInfo.InvariantCulture, $"unknown at the venue after restart or reconnect, {age.TotalSeconds:0.#} s old (limit {_options.UnsentOrderMaxAgeSeconds} s) or kill switch engaged"), now));
         var result = _orders.Act(id, OrderStateEvent.Lost, now);
         Interlocked.Increment(ref _lost);
         _log.WriteLine($"recovery: {id} never reached the venue and is not sent any more: LostNeverSent.");

@@ -47,6 +47,10 @@ internal sealed class TraderTestStack : IAsyncDisposable
     public Task<FixOrderVenue> ConnectVenueAsync() =>
         FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", Stack.Exchange.Port, "BDT", Stack.Exchange.CompId, FixLogs), TimeProvider.System, CancellationToken.None);
 
+    /// <summary>As <see cref="ConnectVenueAsync()"/> on <paramref name="clock"/> (backoff delays included) with a reconnect policy.</summary>
+    public Task<FixOrderVenue> ConnectVenueAsync(TimeProvider clock, BigDataTrading.Fix.FixReconnectOptions reconnect) =>
+        FixOrderVenue.ConnectAsync(new FixVenueOptions("127.0.0.1", Stack.Exchange.Port, "BDT", Stack.Exchange.CompId, FixLogs, Reconnect: reconnect), clock, CancellationToken.None);
+
     /// <summary>Polls <paramref name="condition"/> with a deadline; fails naming what it waited for.</summary>
     public static async Task Until(Func<bool> condition, string what)
     {

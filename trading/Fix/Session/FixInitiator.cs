@@ -36,7 +36,15 @@ public sealed class FixInitiator : IAsyncDisposable
     /// <exception cref="FixSessionException">The acceptor refused or closed the session before logging on.</exception>
     /// <exception cref="TimeoutException">No Logon reply in time.</exception>
     /// <exception cref="FixTlsException">With <see cref="FixSessionSettings.Tls"/>: the handshake failed or the acceptor's certificate was refused.</exception>
-    public static async Task<FixInitiator> ConnectAsync(string host, int port, FixSessionSettings settings, CancellationToken cancellationToken = default)
+    public static Task<FixInitiator> ConnectAsync(string host, int port, FixSessionSettings settings, CancellationToken cancellationToken = default)
+    {
+        ValidateSettings(host, settings);
+        var inbound = Channel.CreateUnbounded<FixMessage>(new UnboundedChannelOptions { SingleWriter = true });
+        return ConnectCoreAsync(host, port, settings, inbound, completeInboundOnClose: true, onSessionCreated: null, cancellationToken);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings no connection can use.</summary>
+    internal static void ValidateSettings(string host, FixSessionSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -44,7 +52,22 @@ public sealed class FixInitiator : IAsyncDisposable
         {
             throw new ArgumentException("HeartBtInt must be a whole number of seconds (at least 1).", nameof(settings));
         }
+    }
 
+    /// <summary>
+    /// One connection: inbound application messages go to <paramref name="inbound"/>, which a
+    /// <see cref="ReconnectingFixInitiator"/> keeps open across connections (<paramref name="completeInboundOnClose"/>
+    /// false). <paramref name="onSessionCreated"/> sees the session before Logon, so a failed Logon can be classified.
+    /// </summary>
+    internal static async Task<FixInitiator> ConnectCoreAsync(
+        string host,
+        int port,
+        FixSessionSettings settings,
+        Channel<FixMessage> inbound,
+        bool completeInboundOnClose,
+        Action<FixSession>? onSessionCreated,
+        CancellationToken cancellationToken)
+    {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -70,7 +93,6 @@ public sealed class FixInitiator : IAsyncDisposable
             }
         }
 
-        var inbound = Channel.CreateUnbounded<FixMessage>(new UnboundedChannelOptions { SingleWriter = true });
         var dictionary = settings.DataDictionary;
         var session = new FixSession(
             socket,
@@ -92,15 +114,23 @@ public sealed class FixInitiator : IAsyncDisposable
             },
             (_, message, ct) => inbound.Writer.WriteAsync(message, ct),
             onLogon: null,
-            onClosed: _ => inbound.Writer.TryComplete(),
+            onClosed: completeInboundOnClose ? _ => inbound.Writer.TryComplete() : null,
             transport);
         var initiator = new FixInitiator(session, inbound);
+        onSessionCreated?.Invoke(session);
         try
         {
             session.Start();
             await session.SendLogonAsync();
             await session.LoggedOn.WaitAsync(settings.LogonTimeout, settings.TimeProvider, cancellationToken);
             return initiator;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            // The peer reset the connection under our Logon (e.g. a TLS 1.3 acceptor refusing our certificate after
+            // the handshake looked complete): the documented "closed before logging on".
+            await initiator.DisposeAsync();
+            throw new FixSessionException($"{host}:{port} closed the connection before Logon completed: {ex.Message}", ex);
         }
         catch
         {

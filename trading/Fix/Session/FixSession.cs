@@ -67,6 +67,7 @@ public sealed class FixSession : IAsyncDisposable
     private string _beginString;
     private FixDataDictionary _dictionary;
     private int _state = StateAwaitingLogon;
+    private int _closeCause;
     private int _finalClosed;
     private bool _sendClosed;
     private TimeSpan _heartBtInt;
@@ -149,6 +150,9 @@ public sealed class FixSession : IAsyncDisposable
 
     /// <summary>Completes when the Logon exchange finishes; faults if the session closes first.</summary>
     internal Task LoggedOn => _loggedOn.Task;
+
+    /// <summary>What kind of end the session had, for a reconnecting initiator to decide whether another connection can help.</summary>
+    internal FixCloseCause CloseCause => (FixCloseCause)Volatile.Read(ref _closeCause);
 
     /// <summary>
     /// Sends an application message. Thread-safe; throws <see cref="InvalidOperationException"/> unless logged on.
@@ -494,6 +498,7 @@ public sealed class FixSession : IAsyncDisposable
             var refusal = message.MsgType == FixMsgType.Logout
                 ? $"logon refused: {message.GetString(FixTag.Text) ?? "no reason given"}"
                 : $"first message was MsgType {message.MsgType}, not Logon";
+            SetCloseCause(message.MsgType == FixMsgType.Logout ? FixCloseCause.LogonRefused : FixCloseCause.ConnectionLost);
             await CloseAsync(refusal, graceful: false);
             return;
         }
@@ -519,6 +524,7 @@ public sealed class FixSession : IAsyncDisposable
 
         if (problem is not null)
         {
+            SetCloseCause(FixCloseCause.Unrecoverable);
             await SendLogoutAsync(problem);
             await CloseAsync(problem, graceful: true);
             _loggedOn.TrySetException(new FixSessionException(problem));
@@ -548,6 +554,7 @@ public sealed class FixSession : IAsyncDisposable
         }
 
         var text = TooLowText(expected, seq);
+        SetCloseCause(FixCloseCause.Unrecoverable);
         await SendLogoutAsync(text);
         await CloseAsync(text, graceful: true);
         return false;
@@ -616,6 +623,7 @@ public sealed class FixSession : IAsyncDisposable
                 return;
             }
 
+            SetCloseCause(FixCloseCause.Unrecoverable);
             await LogoutAndCloseAsync("Incorrect BeginString");
             return;
         }
@@ -669,7 +677,14 @@ public sealed class FixSession : IAsyncDisposable
                 if (await VerifyAsync(message, checkTooHigh: false, checkTooLow: false))
                 {
                     await AnswerResendRequestAsync(message);
-                    ConsumeIfExpected(message);
+                    if (message.MsgSeqNum > _store.NextTargetMsgSeqNum)
+                    {
+                        await HoldTooHighResendRequestAsync(message);
+                    }
+                    else
+                    {
+                        ConsumeIfExpected(message);
+                    }
                 }
 
                 break;
@@ -692,6 +707,27 @@ public sealed class FixSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// A ResendRequest ahead of the expected MsgSeqNum (typical right after a reconnect, when both sides ask at once) is
+    /// answered at once, but its number must still be accounted for: it is queued to hold that number (processing it
+    /// later only consumes it) and the gap before it is requested unless a request already covers it. Otherwise the
+    /// peer's gap fill for the range, which may arrive after a queued Logon has advanced past its MsgSeqNum, is a
+    /// possible duplicate and ignored, and the session would wait for that number until the next heartbeat.
+    /// </summary>
+    private async ValueTask HoldTooHighResendRequestAsync(FixMessage message)
+    {
+        var seq = message.MsgSeqNum;
+        if (_queue.Count < MaxQueuedMessages)
+        {
+            _queue.TryAdd(seq, message);
+        }
+
+        if (_resendRangeEnd == 0 || seq < _resendRangeBegin)
+        {
+            await RequestResendAsync(_store.NextTargetMsgSeqNum, seq);
+        }
+    }
+
+    /// <summary>
     /// The checks QuickFIX calls <c>verify</c>: SendingTime, CompIDs and (when asked) MsgSeqNum. Returns true when the
     /// message should be processed; otherwise it has been answered (Reject/Logout/ResendRequest) or ignored.
     /// </summary>
@@ -707,6 +743,7 @@ public sealed class FixSession : IAsyncDisposable
         if (!message.ValueEquals(FixTag.SenderCompId, _targetCompId!) || !message.ValueEquals(FixTag.TargetCompId, SenderCompId))
         {
             var problem = $"CompID problem: expected 49={_targetCompId} 56={SenderCompId}, received 49={message.GetString(FixTag.SenderCompId)} 56={message.GetString(FixTag.TargetCompId)}";
+            SetCloseCause(FixCloseCause.Unrecoverable);
             await SendRejectAsync(message, FixSessionRejectReason.CompIdProblem, null);
             await LogoutAndCloseAsync(problem);
             return false;
@@ -733,6 +770,7 @@ public sealed class FixSession : IAsyncDisposable
         {
             if (!message.IsPossDup)
             {
+                SetCloseCause(FixCloseCause.Unrecoverable);
                 await LogoutAndCloseAsync(TooLowText(expected, seq));
                 return false;
             }
@@ -846,6 +884,7 @@ public sealed class FixSession : IAsyncDisposable
         }
 
         var text = message.GetString(FixTag.Text);
+        SetCloseCause(FixCloseCause.PeerLogout);
         Volatile.Write(ref _state, StateLogoutSent);
         await SendLogoutAsync(null);
         _logoutReceived.TrySetResult();
@@ -1189,6 +1228,25 @@ public sealed class FixSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Records why the session is ending; the first cause recorded wins (like the reason text).</summary>
+    private void SetCloseCause(FixCloseCause cause) => Interlocked.CompareExchange(ref _closeCause, (int)cause, (int)FixCloseCause.ConnectionLost);
+
     private static string TooLowText(int expected, int received) =>
         string.Create(CultureInfo.InvariantCulture, $"MsgSeqNum too low, expecting {expected} but received {received}");
+}
+
+/// <summary>How a session ended, as far as reconnecting is concerned.</summary>
+internal enum FixCloseCause
+{
+    /// <summary>The connection went away or failed (or it was closed locally): another connection may well work.</summary>
+    ConnectionLost = 0,
+
+    /// <summary>The peer logged out of a running session (maintenance, end of day): reconnecting is normal.</summary>
+    PeerLogout,
+
+    /// <summary>The peer answered our Logon with a Logout: the text says why (CompID, credentials, already logged on).</summary>
+    LogonRefused,
+
+    /// <summary>Our own checks ended it (CompIDs, BeginString, MsgSeqNum too low): a new connection repeats the problem.</summary>
+    Unrecoverable,
 }

@@ -84,6 +84,12 @@ public enum RiskRejectReason
 
     /// <summary>A model gate (<see cref="IRiskModelGate"/>, e.g. the volatility gate) refused the order.</summary>
     ModelGate,
+
+    /// <summary>
+    /// The venue session is down (reconnecting): the order is refused rather than held, because a signal is priced for
+    /// the market of its moment and an outage of unknown length would send it stale; the strategy signals again.
+    /// </summary>
+    VenueDisconnected,
 }
 
 /// <summary>

@@ -21,8 +21,11 @@ namespace BigDataTrading.Trading.Venues;
 /// <param name="SequenceStoreDirectory">Folder of the durable sequence-number and sent-message store
 /// (<see cref="FileSequenceStore"/>): a restarted trader resumes the same FIX session (resend, gap fill). Null keeps
 /// them in memory: every connection is a new session starting at 1.</param>
-/// <param name="ConnectTimeoutSeconds">How long to keep retrying the connection and Logon (the venue may still hold
-/// the previous connection of a killed process for a moment), whole seconds ≥ 1.</param>
+/// <param name="ConnectTimeoutSeconds">How long to keep retrying the connection and Logon at start-up (the venue may
+/// still hold the previous connection of a killed process for a moment), whole seconds ≥ 1.</param>
+/// <param name="Reconnect">Backoff of the start-up retries and of reconnects after a dropped session; null uses
+/// <see cref="FixOrderVenue.DefaultReconnect"/>. Its <see cref="FixReconnectOptions.InitialConnectTimeout"/> is
+/// replaced by <paramref name="ConnectTimeoutSeconds"/>.</param>
 public sealed record FixVenueOptions(
     string Host,
     int Port,
@@ -31,7 +34,8 @@ public sealed record FixVenueOptions(
     string? LogDirectory,
     int HeartbeatSeconds = 30,
     string? SequenceStoreDirectory = null,
-    int ConnectTimeoutSeconds = 10);
+    int ConnectTimeoutSeconds = 10,
+    FixReconnectOptions? Reconnect = null);
 
 /// <summary>
 /// An <see cref="IOrderVenue"/> over a FIX 4.4 initiator session: orders go out as NewOrderSingle, cancels as
@@ -39,10 +43,15 @@ public sealed record FixVenueOptions(
 /// <see cref="VenueExecution"/>s. Messages the venue sends that cannot be mapped are not dropped: they end the
 /// execution stream with an exception naming the message and field.
 /// </summary>
+/// <remarks>
+/// The session reconnects by itself (<see cref="ReconnectingFixInitiator"/>): while it is down <see cref="IsConnected"/>
+/// is false and sends throw <see cref="FixNotConnectedException"/>; <see cref="ConnectionChanged"/> tells the trader
+/// when to stop sending and when to reconcile. The execution stream spans reconnects and ends only when the session
+/// stops for good (faulted when it gave up).
+/// </remarks>
 public sealed class FixOrderVenue : IOrderVenue
 {
-    private readonly FixInitiator _session;
-    private readonly FileSequenceStore? _store;
+    private readonly ReconnectingFixInitiator _session;
     private readonly Channel<VenueExecution> _executions = Channel.CreateUnbounded<VenueExecution>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ConcurrentDictionary<string, Order> _orders = new(StringComparer.Ordinal);
     private readonly SymbolCache _symbols = new();
@@ -50,35 +59,51 @@ public sealed class FixOrderVenue : IOrderVenue
 
     private readonly TimeProvider _clock;
 
-    private FixOrderVenue(FixInitiator session, FileSequenceStore? store, string name, TimeProvider clock)
+    private FixOrderVenue(ReconnectingFixInitiator session, string name, TimeProvider clock)
     {
         _session = session;
-        _store = store;
         _clock = clock;
         Name = name;
+        _session.StateChanged += OnStateChanged;
         _pump = Task.Run(PumpAsync);
     }
 
     /// <inheritdoc />
+    public event Action<VenueConnectionChange>? ConnectionChanged;
+
+    /// <summary>
+    /// Reconnect policy when <see cref="FixVenueOptions.Reconnect"/> is null: 20 ms doubling to 5 s with 20 % jitter,
+    /// unlimited attempts (a trader outlives venue outages), and 10 refused Logons in a row before giving up — enough to
+    /// outlast a venue still holding our dead connection, few enough to surface a wrong CompID within seconds.
+    /// </summary>
+    public static FixReconnectOptions DefaultReconnect { get; } = new()
+    {
+        InitialDelay = TimeSpan.FromMilliseconds(20),
+        MaxDelay = TimeSpan.FromSeconds(5),
+        MaxLogonRefusals = 10,
+    };
+
+    /// <inheritdoc />
     public string Name { get; }
 
-    /// <summary>The FIX session (sequence numbers, log).</summary>
-    public FixSession Session => _session.Session;
+    /// <summary>The FIX session's connection manager (state, sequence store, current session and its log).</summary>
+    public ReconnectingFixInitiator Session => _session;
+
+    /// <inheritdoc />
+    public bool IsConnected => _session.IsConnected;
 
     /// <inheritdoc />
     public ChannelReader<VenueExecution> Executions => _executions.Reader;
 
     /// <summary>
     /// Connects and logs on, retrying refused or failed attempts until <see cref="FixVenueOptions.ConnectTimeoutSeconds"/>
-    /// has passed; completes once the venue has answered the Logon.
+    /// has passed; completes once the venue has answered the Logon. From then on the session reconnects by itself.
     /// </summary>
     /// <exception cref="FixSessionException">The venue kept refusing the session; the last refusal is the message.</exception>
     /// <exception cref="TimeoutException">The venue did not answer the Logon in time.</exception>
     public static async Task<FixOrderVenue> ConnectAsync(FixVenueOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var store = options.SequenceStoreDirectory is { } folder
-            ? new FileSequenceStore(folder, FileSequenceStore.SessionName(FixVersions.Fix44, options.SenderCompId, options.TargetCompId))
-            : null;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ConnectTimeoutSeconds);
         var settings = new FixSessionSettings
         {
             SenderCompId = options.SenderCompId,
@@ -86,36 +111,32 @@ public sealed class FixOrderVenue : IOrderVenue
             HeartBtInt = TimeSpan.FromSeconds(options.HeartbeatSeconds),
             LogDirectory = options.LogDirectory,
             TimeProvider = clock,
-            SequenceStoreFactory = store is null ? null : () => store,
+            // Created once by the initiator and shared by every connection, so a reconnect resumes the session.
+            SequenceStoreFactory = options.SequenceStoreDirectory is { } folder
+                ? () => new FileSequenceStore(folder, FileSequenceStore.SessionName(FixVersions.Fix44, options.SenderCompId, options.TargetCompId))
+                : null,
         };
-        var deadline = clock.GetUtcNow().AddSeconds(options.ConnectTimeoutSeconds);
-        var backoff = TimeSpan.FromMilliseconds(20);
-        while (true)
+        var reconnect = (options.Reconnect ?? DefaultReconnect) with { InitialConnectTimeout = TimeSpan.FromSeconds(options.ConnectTimeoutSeconds) };
+        var session = new ReconnectingFixInitiator(options.Host, options.Port, settings, reconnect);
+        try
         {
-            try
-            {
-                var session = await FixInitiator.ConnectAsync(options.Host, options.Port, settings, ct);
-                return new FixOrderVenue(session, store, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}", clock);
-            }
-            catch (Exception ex) when (ex is FixSessionException or System.Net.Sockets.SocketException or IOException && clock.GetUtcNow() + backoff < deadline)
-            {
-                // The venue may still hold our previous connection (a killed process) for a moment: try again.
-                await Task.Delay(backoff, clock, ct);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
-            }
-            catch
-            {
-                store?.Dispose();
-                throw;
-            }
+            // The venue may still hold our previous connection (a killed process) for a moment: start-up retries.
+            await session.StartAsync(ct);
         }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+
+        return new FixOrderVenue(session, $"FIX {options.TargetCompId}@{options.Host}:{options.Port}", clock);
     }
 
     /// <inheritdoc />
     public Task SendAsync(Order order, CancellationToken ct)
     {
         _orders[order.ClientOrderId.Value] = order;
-        return _session.SendAsync(
+        return Send(
             new NewOrderSingle
             {
                 ClOrdId = order.ClientOrderId.Value,
@@ -134,7 +155,7 @@ public sealed class FixOrderVenue : IOrderVenue
     public Task CancelAsync(Order order, CancellationToken ct)
     {
         _orders[order.ClientOrderId.Value] = order;
-        return _session.SendAsync(
+        return Send(
             new OrderCancelRequest
             {
                 OrigClOrdId = order.ClientOrderId.Value,
@@ -151,7 +172,7 @@ public sealed class FixOrderVenue : IOrderVenue
     public Task RequestStatusAsync(Order order, CancellationToken ct)
     {
         _orders[order.ClientOrderId.Value] = order;
-        return _session.SendAsync(
+        return Send(
             new OrderStatusRequest
             {
                 ClOrdId = order.ClientOrderId.Value,
@@ -161,6 +182,19 @@ public sealed class FixOrderVenue : IOrderVenue
                 OrdStatusReqId = order.ClientOrderId.Value,
             },
             ct);
+    }
+
+    /// <summary>Sends on the current connection; a dropped one surfaces as the venue-neutral <see cref="VenueDisconnectedException"/>.</summary>
+    private async Task Send(IFixApplicationMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await _session.SendAsync(message, ct);
+        }
+        catch (FixNotConnectedException ex)
+        {
+            throw new VenueDisconnectedException($"{Name}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>The ClOrdID of the request cancelling an order: the order's id with a <c>~C</c> suffix.</summary>
@@ -178,7 +212,24 @@ public sealed class FixOrderVenue : IOrderVenue
     {
         await _session.DisposeAsync();
         await _pump;
-        _store?.Dispose();
+    }
+
+    private void OnStateChanged(FixConnectionStateChange change)
+    {
+        VenueConnectionState? state = change.State switch
+        {
+            // The venue subscribes after the first Logon, so every Connected it hears of is a reconnect.
+            FixConnectionState.Connected => VenueConnectionState.Reconnected,
+            FixConnectionState.Disconnected => VenueConnectionState.Disconnected,
+            FixConnectionState.Reconnecting => VenueConnectionState.Reconnecting,
+            // A Stopped without an error is our own Logout/dispose, not an outage.
+            FixConnectionState.Stopped when change.Error is not null => VenueConnectionState.Stopped,
+            _ => null,
+        };
+        if (state is { } s)
+        {
+            ConnectionChanged?.Invoke(new VenueConnectionChange(s, change.Error?.Message ?? change.Reason, change.At, change.Attempt, change.RetryIn));
+        }
     }
 
     private async Task PumpAsync()
