@@ -73,7 +73,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         using var dump = new FixLogDump(output, logs.Path);
         var venueStore = new InMemorySequenceStore();
         var venue = new CapturingApplication();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore, LogDirectory = Path.Combine(logs.Path, "venue") }, venue);
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore, LogDirectory = Path.Combine(logs.Path, "venue") }, venue);
         acceptor.Start();
         await using var initiator = new ReconnectingFixInitiator(
             "127.0.0.1",
@@ -223,7 +223,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
     public async Task A_logout_by_the_venue_mid_session_is_followed_by_a_reconnect()
     {
         var venueStore = new InMemorySequenceStore();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, new CapturingApplication());
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, new CapturingApplication());
         acceptor.Start();
         await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
         var states = Observe(initiator);
@@ -244,7 +244,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
     public async Task A_venue_whose_sequence_numbers_went_backwards_stops_the_initiator_instead_of_reconnecting()
     {
         var venueStore = new InMemorySequenceStore();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, new CapturingApplication());
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, new CapturingApplication());
         acceptor.Start();
         await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
         var states = Observe(initiator);
@@ -274,7 +274,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         venueStore.SetNextTargetMsgSeqNum(2);
         venueStore.SetNextSenderMsgSeqNum(4);
         var venue = new CapturingApplication();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = () => venueStore }, venue);
+        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, venue);
         acceptor.Start();
         await using var us = await RawFixPeer.ConnectAsync(acceptor.EndPoint, "BDT", "VENUE");
         us.NextSeqNum = 3;

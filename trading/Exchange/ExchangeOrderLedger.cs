@@ -51,7 +51,15 @@ internal sealed class ExchangeOrderLedger
     {
         if (e.OrderId != 0 && e.Kind is not (OrderEventKind.CancelRejected or OrderEventKind.Rejected))
         {
-            _orders[(e.Owner, e.ClOrdId)] = new ExchangeOrderSnapshot(e.Owner, e.ClOrdId, orderId, e.Symbol, e.Side, e.OrderQty, e.Price, e.OrdStatus, e.CumQty, e.LeavesQty, e.AvgPx);
+            var snapshot = new ExchangeOrderSnapshot(e.Owner, e.ClOrdId, orderId, e.Symbol, e.Side, e.OrderQty, e.Price, e.OrdStatus, e.CumQty, e.LeavesQty, e.AvgPx);
+            _orders[(e.Owner, e.ClOrdId)] = snapshot;
+
+            // A cancel or replace is reported under the request's ClOrdID; the order's earlier ClOrdID names the same
+            // order, so a status request by either sees its current state (not the New it had before the cancel).
+            if (e.OrigClOrdId is { } original && original != e.ClOrdId && _orders.ContainsKey((e.Owner, original)))
+            {
+                _orders[(e.Owner, original)] = snapshot with { ClOrdId = original };
+            }
         }
     }
 

@@ -15,10 +15,4 @@ public sealed class OrderStatusMappingTests
         Assert.Equal(states.Length, states.Select(s => s.ToOrderStatus()).Distinct().Count());
         Assert.Equal(Enum.GetValues<OrderStatus>().Length, states.Length);
     }
-
-    [Theory]
-    [InlineData(OrderState.PendingCancel, 0)]
-    [InlineData(OrderState.PendingReplace, 40)]
-    public void A_pending_request_keeps_its_own_status_whatever_was_filled(OrderState state, long cumulativeQuantity) =>
-        Assert.Equal(state.ToString(), state.ToWarehouseStatus(cumulativeQuantity).ToString());
 }

@@ -38,7 +38,7 @@ public sealed class TraderReconnectTests(ITestOutputHelper output) : IAsyncLifet
     public async Task InitializeAsync() => _env = await TraderTestStack.StartAsync(
         "reconnect",
         Partitions,
-        configureExchange: o => o with { ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = () => _exchangeSession });
+        configureExchange: o => o with { ExchangeMatcher = new PaperMatcher(), SequenceStoreFactory = _ => _exchangeSession });
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
 
@@ -165,6 +165,8 @@ public sealed class TraderReconnectTests(ITestOutputHelper output) : IAsyncLifet
         // The cancel reached the exchange after the reconnect: nothing rests in its book any more.
         Assert.Equal(1, Exchange.Statistics.OrdersCanceled);
         Assert.Empty(((PaperMatcher)Exchange.ExchangeMatcher!).Depth("SPY", FixSide.Buy));
+        // The exchange's own record answers a status request by the original ClOrdID with Canceled, not New.
+        Assert.Equal(FixOrdStatus.Canceled, Exchange.Orders.Single(o => o.ClOrdId == "ks-1").OrdStatus);
         Assert.Equal(OrderStatus.Canceled, warehouse.GetOrderStatus(new ClientOrderId("ks-1")));
         Assert.Equal(1, result.RiskRejected[RiskRejectReason.KillSwitch]);
         Assert.False(result.RiskRejected.ContainsKey(RiskRejectReason.VenueDisconnected));

@@ -104,16 +104,6 @@ public static class OrderStateMachine
     };
 
     /// <summary>
-    /// Same as <see cref="ToOrderStatus"/>; the filled quantity no longer matters since every state has its own status.
-    /// Kept for callers written when pending states were folded into New/PartiallyFilled.
-    /// </summary>
-    public static OrderStatus ToWarehouseStatus(this OrderState state, long cumulativeQuantity)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(cumulativeQuantity);
-        return state.ToOrderStatus();
-    }
-
-    /// <summary>
     /// The state after <paramref name="e"/>, or null when the event is illegal in <paramref name="from"/>.
     /// </summary>
     /// <param name="from">Current state.</param>

@@ -265,7 +265,7 @@ public sealed class FixOrderVenue : IOrderVenue
                     report = report with { ClOrdId = original };
                 }
 
-                var unknown = message.TryGetInt(FixTag.OrdRejReason, out var rejReason) && rejReason == OrderStatusCodes.UnknownOrderRejectReason;
+                var unknown = message.TryGetInt(FixTag.OrdRejReason, out var rejReason) && rejReason == FixOrdRejReason.UnknownOrder;
                 await _executions.Writer.WriteAsync(ToDomain(report, unknown));
             }
 
@@ -293,7 +293,7 @@ public sealed class FixOrderVenue : IOrderVenue
             message.GetString(FixTag.OrderId) ?? "NONE",
             string.Create(CultureInfo.InvariantCulture, $"{orig}:cxlrej:{message.MsgSeqNum}"),
             ExecutionKind.New,
-            state.ToWarehouseStatus(0),
+            state.ToOrderStatus(),
             order.Symbol,
             order.Side,
             0,
@@ -307,17 +307,17 @@ public sealed class FixOrderVenue : IOrderVenue
 
     private VenueExecution ToDomain(FixExecutionReport r, bool unknownOrder)
     {
-        var isStatus = r.ExecType == OrderStatusCodes.OrderStatusExecType;
+        var isStatus = r.ExecType == FixExecType.OrderStatus;
         var e = r.ExecType switch
         {
-            FixExecType.New or OrderStatusCodes.PendingNewExecType or OrderStatusCodes.OrderStatusExecType => OrderStateEvent.New,
+            FixExecType.New or FixExecType.PendingNew or FixExecType.OrderStatus => OrderStateEvent.New,
             FixExecType.Trade or FixExecType.PartialFill or FixExecType.Fill => OrderStateEvent.Trade,
             FixExecType.Canceled => OrderStateEvent.Canceled,
             FixExecType.Expired => OrderStateEvent.Expired,
             FixExecType.Replaced => OrderStateEvent.Replaced,
             FixExecType.Rejected => OrderStateEvent.Rejected,
-            OrderStatusCodes.PendingCancelExecType => OrderStateEvent.PendingCancel,
-            OrderStatusCodes.PendingReplaceExecType => OrderStateEvent.PendingReplace,
+            FixExecType.PendingCancel => OrderStateEvent.PendingCancel,
+            FixExecType.PendingReplace => OrderStateEvent.PendingReplace,
             _ => throw new FormatException($"{Name}: ExecType(150)='{(char)r.ExecType}' of ExecID {r.ExecId} is not supported."),
         };
         var state = ToState(r.OrdStatus, r.ExecId);
@@ -333,7 +333,7 @@ public sealed class FixOrderVenue : IOrderVenue
                 OrderStateEvent.Rejected => ExecutionKind.Rejected,
                 _ => ExecutionKind.New,
             },
-            state.ToWarehouseStatus(cum),
+            state.ToOrderStatus(),
             _symbols.Get(System.Text.Encoding.ASCII.GetBytes(r.Symbol)),
             r.Side == FixSide.Buy ? Side.Buy : Side.Sell,
             WholeUnits(r.LastQty, "LastQty(32)", r.ExecId),
@@ -353,10 +353,10 @@ public sealed class FixOrderVenue : IOrderVenue
         FixOrdStatus.Canceled => OrderState.Canceled,
         FixOrdStatus.Rejected => OrderState.Rejected,
         FixOrdStatus.Expired => OrderState.Expired,
-        OrderStatusCodes.PendingCancelStatus => OrderState.PendingCancel,
-        OrderStatusCodes.PendingReplaceStatus => OrderState.PendingReplace,
-        OrderStatusCodes.PendingNewStatus => OrderState.PendingNew,
-        OrderStatusCodes.ReplacedStatus => OrderState.Replaced,
+        FixOrdStatus.PendingCancel => OrderState.PendingCancel,
+        FixOrdStatus.PendingReplace => OrderState.PendingReplace,
+        FixOrdStatus.PendingNew => OrderState.PendingNew,
+        FixOrdStatus.Replaced => OrderState.Replaced,
         _ => throw new FormatException($"{Name}: OrdStatus(39)='{(char)status}' of ExecID {execId} is not supported."),
     };
 
