@@ -255,6 +255,12 @@ public sealed record CqlUnary(CqlPosition Position, CqlUnaryOp Op, CqlExpr Opera
 /// <param name="Filter">An aggregate's <c>FILTER (WHERE condition)</c>: only events meeting it feed the aggregate; null when absent.</param>
 public sealed record CqlCall(CqlPosition Position, string Name, ImmutableArray<CqlExpr> Arguments, CqlExpr? Filter = null) : CqlExpr(Position);
 
+/// <summary><c>CASE WHEN c1 THEN v1 [WHEN c2 THEN v2 ...] ELSE v END</c>: the value of the first branch whose condition holds.</summary>
+/// <param name="Position">Where CASE is written.</param>
+/// <param name="Branches">Conditions and their values, in order.</param>
+/// <param name="Else">The value when no condition holds (required: CQL has no NULL).</param>
+public sealed record CqlCase(CqlPosition Position, ImmutableArray<(CqlExpr When, CqlExpr Then)> Branches, CqlExpr Else) : CqlExpr(Position);
+
 /// <summary>Value types of CQL.</summary>
 public enum CqlType
 {

@@ -380,6 +380,7 @@ internal static class CqlCompiler
         CqlCall c => c.Arguments.Select(a => FindColumn(a, match)).FirstOrDefault(x => x is not null),
         CqlBinary x => FindColumn(x.Left, match) ?? FindColumn(x.Right, match),
         CqlUnary u => FindColumn(u.Operand, match),
+        CqlCase k => k.Branches.Select(b => FindColumn(b.When, match) ?? FindColumn(b.Then, match)).FirstOrDefault(x => x is not null) ?? FindColumn(k.Else, match),
         _ => null,
     };
 
@@ -535,6 +536,7 @@ internal static class CqlCompiler
         CqlCall c => c.Arguments.Select(FindAggregate).FirstOrDefault(x => x is not null) ?? (c.Filter is null ? null : FindAggregate(c.Filter)),
         CqlBinary b => FindAggregate(b.Left) ?? FindAggregate(b.Right),
         CqlUnary u => FindAggregate(u.Operand),
+        CqlCase k => k.Branches.Select(b => FindAggregate(b.When) ?? FindAggregate(b.Then)).FirstOrDefault(x => x is not null) ?? FindAggregate(k.Else),
         _ => null,
     };
 
@@ -550,6 +552,7 @@ internal static class CqlCompiler
         CqlUnary { Op: CqlUnaryOp.Not } u => "NOT " + Text(u.Operand),
         CqlUnary u => "-" + Text(u.Operand),
         CqlBinary b => "(" + Text(b.Left) + " " + OperatorText(b.Op) + " " + Text(b.Right) + ")",
+        CqlCase k => "CASE" + string.Concat(k.Branches.Select(b => " WHEN " + Text(b.When) + " THEN " + Text(b.Then))) + " ELSE " + Text(k.Else) + " END",
         _ => e.ToString(),
     };
 
@@ -671,6 +674,7 @@ internal static class CqlCompiler
             CqlCall c => Call(c),
             CqlUnary u => Unary(u),
             CqlBinary b => Binary(b),
+            CqlCase k => Case(k),
             _ => throw new CqlException(e.Position, "unsupported expression", null),
         };
 
@@ -919,6 +923,30 @@ internal static class CqlCompiler
                         ? value
                         : new(Expression.Condition(Expression.Equal(n, Expression.Constant(0L)), slot.D >= 0 ? Expression.Constant(double.NaN) : Expression.Constant(0L), value.Expr), value.Type);
             }
+        }
+
+        /// <summary>CASE: conditions must be BOOLEAN; values of one type, or numbers of mixed types (then DOUBLE).</summary>
+        private Typed Case(CqlCase k)
+        {
+            var branches = k.Branches.Select(b => (When: Compile(b.When), Then: Compile(b.Then), At: b.When.Position)).ToList();
+            var otherwise = Compile(k.Else);
+            foreach (var b in branches.Where(b => b.When.Type != CqlType.Boolean))
+            {
+                throw new CqlException(b.At, $"WHEN needs a condition, not {Name(b.When.Type)}", "compare something, e.g. CASE WHEN count(*) > 0 THEN ... ELSE ... END");
+            }
+
+            var values = branches.Select(b => b.Then).Append(otherwise).ToList();
+            var type = values.All(v => v.Type == values[0].Type) ? values[0].Type
+                : values.All(v => IsNumeric(v.Type)) ? CqlType.Double
+                : throw new CqlException(k.Position, $"CASE branches have types {string.Join(", ", values.Select(v => Name(v.Type)).Distinct())}", "make every THEN and the ELSE the same type (numbers of mixed types become DOUBLE)");
+            Expression Value(Typed v) => type == CqlType.Double && v.Type != CqlType.Double ? ToDouble(v).Expr : v.Expr;
+            var result = Value(otherwise);
+            for (var i = branches.Count - 1; i >= 0; i--)
+            {
+                result = Expression.Condition(branches[i].When.Expr, Value(branches[i].Then), result);
+            }
+
+            return new(result, type);
         }
 
         private Typed Unary(CqlUnary u)

@@ -415,6 +415,7 @@ public static class CqlParser
     private static readonly HashSet<string> s_notAliases = new(StringComparer.OrdinalIgnoreCase)
     {
         "WHERE", "GROUP", "WINDOW", "HAVING", "EMIT", "INTO", "JOIN", "ASOF", "LEFT", "INNER", "ON", "WITHIN", "OUTER", "FILTER",
+        "WHEN", "THEN", "ELSE", "END",
     };
 
     private static string? ParseAlias(State p)
@@ -759,6 +760,8 @@ public static class CqlParser
                 var inner = ParseExpr(p);
                 p.Expect(")", "a '(' is not closed");
                 return inner;
+            case TokenKind.Identifier when token.Is("CASE") && p.Next.Is("WHEN"):
+                return ParseCase(p);
             case TokenKind.Identifier when token.Is("TRUE") || token.Is("FALSE"):
                 p.Advance();
                 return new CqlLiteral(token.Position, token.Is("TRUE"));
@@ -808,6 +811,23 @@ public static class CqlParser
         }
     }
 
+    private static CqlCase ParseCase(State p)
+    {
+        var at = p.Advance().Position;
+        var branches = ImmutableArray.CreateBuilder<(CqlExpr, CqlExpr)>();
+        while (p.Accept("WHEN"))
+        {
+            var when = ParseExpr(p);
+            p.Expect("THEN", "write CASE WHEN condition THEN value ... ELSE value END");
+            branches.Add((when, ParseExpr(p)));
+        }
+
+        p.Expect("ELSE", "CQL has no NULL, so CASE needs an ELSE: CASE WHEN condition THEN value ELSE other END");
+        var otherwise = ParseExpr(p);
+        p.Expect("END", "close CASE with END");
+        return new CqlCase(at, branches.ToImmutable(), otherwise);
+    }
+
     /// <summary>A hint suffix "; did you mean X?" when <paramref name="word"/> is a likely misspelling of one of the candidates.</summary>
     internal static string Suggest(string word, IEnumerable<string> candidates)
     {
@@ -855,6 +875,8 @@ public static class CqlParser
         private int _index;
 
         public Token Current => tokens[_index];
+
+        public Token Next => tokens[Math.Min(_index + 1, tokens.Count - 1)];
 
         public Token Advance()
         {

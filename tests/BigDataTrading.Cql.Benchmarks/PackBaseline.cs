@@ -29,6 +29,10 @@ internal static class PackBaseline
         public long Open, High, Low, Close, Volume, Trades, Priced, PricedVolume;
         public Int128 Notional;
 
+        // The same over every print: a minute without an eligible print takes its prices from these.
+        public long AnyOpen, AnyHigh, AnyLow, AnyClose;
+        public Int128 AnyNotional;
+
         // vwap_5m: five overlapping windows, slot = (start / 1 min) mod 5
         public readonly long[] HopStart = [long.MinValue, long.MinValue, long.MinValue, long.MinValue, long.MinValue];
         public readonly Int128[] HopNotional = new Int128[5];
@@ -78,8 +82,16 @@ internal static class PackBaseline
 
         void CloseBar(Sym s)
         {
-            var vwap = s.PricedVolume == 0 ? 0 : (long)((s.Notional + (s.PricedVolume / 2)) / s.PricedVolume);
-            Add("ohlcv_1m", s.Open + s.High + s.Low + s.Close + s.Volume + s.Trades + s.Priced + vwap);
+            if (s.Priced == 0)
+            {
+                var any = (long)((s.AnyNotional + (s.Volume / 2)) / s.Volume);
+                Add("ohlcv_1m", s.AnyOpen + s.AnyHigh + s.AnyLow + s.AnyClose + s.Volume + s.Trades + s.Priced + any);
+            }
+            else
+            {
+                var vwap = (long)((s.Notional + (s.PricedVolume / 2)) / s.PricedVolume);
+                Add("ohlcv_1m", s.Open + s.High + s.Low + s.Close + s.Volume + s.Trades + s.Priced + vwap);
+            }
             if (s.Volume > 200_000)
             {
                 Add("volume_surge", s.Volume + s.Trades);
@@ -140,7 +152,14 @@ internal static class PackBaseline
                 sym.Open = sym.High = sym.Low = sym.Close = 0;
                 sym.Volume = sym.Trades = sym.Priced = sym.PricedVolume = 0;
                 sym.Notional = 0;
+                sym.AnyOpen = sym.AnyHigh = sym.AnyLow = p;
+                sym.AnyNotional = 0;
             }
+
+            sym.AnyHigh = Math.Max(sym.AnyHigh, p);
+            sym.AnyLow = Math.Min(sym.AnyLow, p);
+            sym.AnyClose = p;
+            sym.AnyNotional += (Int128)p * size;
 
             // Every print counts toward volume; only eligible ones set the prices and the VWAP.
             sym.Volume += size;

@@ -41,4 +41,17 @@ public sealed class CqlAggregateFilterTests
         // No event admitted: CQL has no NULL, so a price reads 0.
         Assert.Equal(0m, ((Price)row["never"]).ToDecimal());
     }
+
+    [Fact]
+    public void Case_picks_the_first_true_branch_and_mixed_numbers_become_double()
+    {
+        var (_, sink) = RunEvents(
+            TradesStream + "CREATE QUERY q AS SELECT CASE WHEN size >= 1000 THEN 'block' WHEN size >= 100 THEN 'round' ELSE 'odd' END AS lot, CASE WHEN size > 150 THEN price ELSE 0.5 END AS x FROM trades",
+            Trade("SPY", 1, 10m, 5_000),
+            Trade("SPY", 2, 10m, 200),
+            Trade("SPY", 3, 10m, 7));
+
+        Assert.Equal(["block", "round", "odd"], sink.Rows.Select(r => (string)r["lot"]));
+        Assert.Equal([10.0, 10.0, 0.5], sink.Rows.Select(r => (double)r["x"]));
+    }
 }

@@ -108,10 +108,12 @@ public sealed class CqlLeanMinuteBarTests
             Print(3, 150.00m, 5_000, SaleConditions.AveragePrice), // average price: volume only
             Print(4, 100.05m, 300, SaleConditions.Regular),
             Print(5, 99.00m, 400, SaleConditions.DerivativelyPriced), // volume only
-            Print(70, 101.00m, 100, SaleConditions.IntermarketSweep | SaleConditions.ExtendedHours)); // extended hours: prices too
+            Print(70, 101.00m, 100, SaleConditions.IntermarketSweep | SaleConditions.ExtendedHours), // extended hours: prices too
+            Print(130, 102.00m, 300, SaleConditions.AveragePrice), // a minute of ineligible prints only:
+            Print(131, 103.00m, 100, SaleConditions.IntermarketSweep)); // its prices come from all of them
         var bars = sink.Rows.Where(r => r.Query == "ohlcv_1m").ToList();
 
-        Assert.Equal(2, bars.Count);
+        Assert.Equal(3, bars.Count);
         var first = bars[0];
         Assert.Equal(
             (100.10m, 100.10m, 100.05m, 100.05m, 6_000L, 5L, 2L),
@@ -119,5 +121,9 @@ public sealed class CqlLeanMinuteBarTests
         // VWAP over the eligible prints only: (100.10·200 + 100.05·300) / 500.
         Assert.Equal(100.07m, ((Price)first["vwap"]).ToDecimal());
         Assert.Equal((101.00m, 1L), (((Price)bars[1]["open"]).ToDecimal(), (long)bars[1]["priced_trades"]));
+        var fallback = bars[2];
+        Assert.Equal(
+            (102.00m, 103.00m, 102.00m, 103.00m, 400L, 0L, 102.25m),
+            (((Price)fallback["open"]).ToDecimal(), ((Price)fallback["high"]).ToDecimal(), ((Price)fallback["low"]).ToDecimal(), ((Price)fallback["close"]).ToDecimal(), (long)fallback["volume"], (long)fallback["priced_trades"], ((Price)fallback["vwap"]).ToDecimal()));
     }
 }

@@ -103,6 +103,7 @@ public sealed class CqlParserTests
     [InlineData("CREATE VIEW v AS SELECT price FROM trades; DROP VIEW v", 1, 44, "CREATE")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FILTER WHERE size > 1 FROM trades", 1, 41, "FILTER (WHERE condition)")]
     [InlineData("CREATE VIEW v AS SELECT price FROM trades WHERE size & 0x8000000000000000 = 0", 1, 56, "0x7FFFFFFFFFFFFFFF")]
+    [InlineData("CREATE VIEW v AS SELECT CASE WHEN size > 1 THEN price END FROM trades", 1, 55, "needs an ELSE")]
     public void Syntax_errors_have_line_column_and_hint(string text, int line, int column, string hint)
     {
         var e = Assert.Throws<CqlException>(() => CqlParser.Parse(text));
@@ -130,6 +131,8 @@ public sealed class CqlParserTests
     [InlineData("CREATE VIEW trades AS SELECT price FROM trades", 2, 1, "own name")]
     [InlineData("CREATE VIEW v AS SELECT count(*) FILTER (WHERE size) FROM trades WINDOW TUMBLING(1 MINUTE)", 2, 48, "FILTER (WHERE price_eligible)")]
     [InlineData("CREATE VIEW v AS SELECT symbol FROM trades WHERE price & 1 = 0", 2, 56, "conditions & 0x20")]
+    [InlineData("CREATE VIEW v AS SELECT CASE WHEN size THEN price ELSE 0 END FROM trades", 2, 35, "CASE WHEN count(*) > 0")]
+    [InlineData("CREATE VIEW v AS SELECT CASE WHEN size > 1 THEN symbol ELSE 0 END FROM trades", 2, 25, "same type")]
     public void Semantic_errors_have_line_column_and_hint(string query, int line, int column, string hint)
     {
         var e = Assert.Throws<CqlException>(() => CqlEngine.Compile(CqlTestKit.TradesStream + query, NullCqlSink.Instance));
