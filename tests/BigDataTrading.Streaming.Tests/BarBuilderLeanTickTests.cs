@@ -6,6 +6,7 @@ using BigDataTrading.Streaming.Cql;
 using BigDataTrading.Streaming.Cql.Packs;
 using BigDataTrading.TestSupport;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace BigDataTrading.Streaming.Tests;
 
@@ -13,7 +14,7 @@ namespace BigDataTrading.Streaming.Tests;
 /// The stream processor's 1-minute bars (<see cref="BarBuilder"/>) over the shared LEAN tick files against the trading
 /// pack's <c>ohlcv_1m</c> rows over the same ticks: two implementations of one bar rule must give the same bars.
 /// </summary>
-public sealed class BarBuilderLeanTickTests
+public sealed class BarBuilderLeanTickTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> Days => LeanMinuteBars.Days;
 
@@ -60,6 +61,7 @@ public sealed class BarBuilderLeanTickTests
                 (bar.Open.Raw, bar.High.Raw, bar.Low.Raw, bar.Close.Raw, bar.Vwap.Raw));
         }
 
+        output.WriteLine($"{symbol} {day}: {bars.Count} minutes, {priced} with an eligible print, {bars.Count - priced} priced from all prints (fallback)");
         Assert.True(priced > 380, $"only {priced} minutes with an eligible print");
     }
 }
