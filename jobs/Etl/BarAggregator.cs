@@ -1,15 +1,14 @@
-using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.MarketData;
-using BigDataTrading.Core.Time;
 
 namespace BigDataTrading.Jobs.Etl;
 
 /// <summary>
-/// Aggregates clean ticks into OHLCV bars of a fixed period aligned to the UTC epoch: open/close are the first/last
-/// trade in (time, sequence) order, high/low the extremes, volume the summed size, trade count the number of prints,
-/// VWAP Σ(price·size)/Σsize in 128-bit integers rounded half up to 10^-8 — the same arithmetic as the stream's bar
-/// builder, so batch and stream bars of the same ticks are equal. Empty intervals produce no bar. Stateless and
-/// thread-safe.
+/// Aggregates clean ticks into OHLCV bars of a fixed period aligned to the UTC epoch, with the bar rule of
+/// <see cref="BarAccumulator"/>: volume and trade count from every print; open/close the first/last price-eligible print
+/// in (time, sequence) order, high/low and VWAP (Σ(price·size)/Σsize, rounded half up to 10^-8) over the eligible prints
+/// only (<see cref="SaleConditionsExtensions.IsBarPriceEligible"/>). A bar with no eligible print takes its prices from
+/// all its prints. The stream's bar builder and the CQL pack's <c>ohlcv_1m</c> apply the same rule, so batch and stream
+/// bars of the same ticks are equal. Empty intervals produce no bar. Stateless and thread-safe.
 /// </summary>
 public static class BarAggregator
 {
@@ -29,9 +28,7 @@ public static class BarAggregator
 
         var symbol = ticks[0].Symbol;
         var start = ticks[0].Time.FloorTo(periodNanos);
-        long open = ticks[0].Price.Raw, high = open, low = open, close = open, volume = 0;
-        var count = 0;
-        Int128 notional = 0;
+        var bar = default(BarAccumulator);
         for (var i = 0; i < ticks.Length; i++)
         {
             ref readonly var t = ref ticks[i];
@@ -43,31 +40,16 @@ public static class BarAggregator
             var bucket = t.Time.FloorTo(periodNanos);
             if (t.Symbol != symbol || bucket != start)
             {
-                bars.Add(Make(symbol, start, periodNanos, open, high, low, close, volume, count, notional));
+                bars.Add(bar.ToBar(symbol, start, periodNanos));
                 symbol = t.Symbol;
                 start = bucket;
-                open = high = low = t.Price.Raw;
-                volume = 0;
-                count = 0;
-                notional = 0;
+                bar = default;
             }
 
-            var p = t.Price.Raw;
-            high = Math.Max(high, p);
-            low = Math.Min(low, p);
-            close = p;
-            volume = checked(volume + t.Size);
-            count = checked(count + 1);
-            notional += (Int128)p * t.Size;
+            bar.Add(t);
         }
 
-        bars.Add(Make(symbol, start, periodNanos, open, high, low, close, volume, count, notional));
+        bars.Add(bar.ToBar(symbol, start, periodNanos));
         return bars;
-    }
-
-    private static Bar Make(Symbol symbol, Timestamp start, long period, long open, long high, long low, long close, long volume, int count, Int128 notional)
-    {
-        var vwap = volume == 0 ? close : (long)((notional + (volume / 2)) / volume);
-        return new Bar(symbol, start, period, new Price(open), new Price(high), new Price(low), new Price(close), volume, count, new Price(vwap));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Sources;
 using BigDataTrading.Warehouse;
 using BigDataTrading.Warehouse.Catalog;
@@ -79,6 +80,13 @@ public static class EtlBenchmark
 
                 if (i == 0)
                 {
+                    // Once, untimed: the baseline must compute the same bars, not just as many.
+                    var differing = DifferingBars(lake, period, Path.Combine(scratch, "duckdb-bars.parquet"));
+                    if (differing != 0)
+                    {
+                        throw new InvalidOperationException($"{differing} bars of the DuckDB baseline and the job differ in value: the two disagree.");
+                    }
+
                     await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"warm-up: job {job:0.000} s, duckdb {duck:0.000} s ({ticks:N0} ticks → {bars:N0} bars)"));
                     continue;
                 }
@@ -96,7 +104,24 @@ public static class EtlBenchmark
         }
     }
 
-    /// <summary>The same bars with DuckDB alone (no dedupe: the ingested day has no duplicates); returns the bar count.</summary>
+    /// <summary>Bars present in only one of the job's output and the baseline's file, compared on every column.</summary>
+    private static long DifferingBars(LakeLayout lake, BarPeriod period, string baseline)
+    {
+        using var duck = new DuckDBConnection("DataSource=:memory:");
+        duck.Open();
+        using var command = duck.CreateCommand();
+        const string Columns = "symbol, epoch_ns(start), period_ns, open::DECIMAL(18,8), high::DECIMAL(18,8), low::DECIMAL(18,8), close::DECIMAL(18,8), volume, trade_count::BIGINT, vwap::DECIMAL(18,8)";
+        var job = $"SELECT {Columns} FROM read_parquet('{lake.ParquetGlob(period.Dataset()).Replace("'", "''", StringComparison.Ordinal)}')";
+        var duckdb = $"SELECT {Columns} FROM read_parquet('{baseline.Replace("'", "''", StringComparison.Ordinal)}')";
+        command.CommandText = $"SELECT count(*) FROM (({job} EXCEPT ALL {duckdb}) UNION ALL ({duckdb} EXCEPT ALL {job}))";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The same bars with DuckDB alone (no dedupe: the ingested day has no duplicates), under the same bar rule: volume
+    /// and count from every print, prices and VWAP from price-eligible prints, all prints when a bar has none; returns
+    /// the bar count.
+    /// </summary>
     private static long DuckDbBars(LakeLayout lake, BarPeriod period, string output)
     {
         using var duck = new DuckDBConnection("DataSource=:memory:");
@@ -105,18 +130,26 @@ public static class EtlBenchmark
         var glob = lake.ParquetGlob(LakeDatasets.Ticks).Replace("'", "''", StringComparison.Ordinal);
         var target = output.Replace("'", "''", StringComparison.Ordinal);
         var nanos = period.Nanos();
+        var extended = (long)SaleConditions.ExtendedHours;
+        var excluded = (long)SaleConditionsExtensions.NotBarPriceEligibleInRegularHours;
         command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
             COPY (
+              WITH t AS (
+                SELECT symbol, time, sequence, price, size, (epoch_ns(time) // {nanos}) * {nanos} AS bucket,
+                       (conditions & {extended} <> 0 OR conditions & {excluded} = 0) AS eligible
+                FROM read_parquet('{glob}', hive_partitioning = true)
+                WHERE price > 0 AND size > 0)
               SELECT symbol,
-                     make_timestamp_ns((epoch_ns(time) // {nanos}) * {nanos}) AS start,
+                     make_timestamp_ns(bucket) AS start,
                      {nanos}::BIGINT AS period_ns,
-                     first(price ORDER BY time, sequence) AS open, max(price) AS high, min(price) AS low,
-                     last(price ORDER BY time, sequence) AS close,
+                     coalesce(first(price ORDER BY time, sequence) FILTER (WHERE eligible), first(price ORDER BY time, sequence)) AS open,
+                     coalesce(max(price) FILTER (WHERE eligible), max(price)) AS high,
+                     coalesce(min(price) FILTER (WHERE eligible), min(price)) AS low,
+                     coalesce(last(price ORDER BY time, sequence) FILTER (WHERE eligible), last(price ORDER BY time, sequence)) AS close,
                      sum(size)::BIGINT AS volume, count(*)::INTEGER AS trade_count,
-                     (sum(price * size) / sum(size))::DECIMAL(18,8) AS vwap
-              FROM read_parquet('{glob}', hive_partitioning = true)
-              WHERE price > 0 AND size > 0
-              GROUP BY ALL ORDER BY symbol, start
+                     coalesce(sum(price * size) FILTER (WHERE eligible) / sum(size) FILTER (WHERE eligible), sum(price * size) / sum(size))::DECIMAL(18,8) AS vwap
+              FROM t
+              GROUP BY symbol, bucket ORDER BY symbol, start
             ) TO '{target}' (FORMAT parquet, COMPRESSION snappy)
             """);
         command.ExecuteNonQuery();

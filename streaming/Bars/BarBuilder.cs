@@ -9,10 +9,14 @@ namespace BigDataTrading.Streaming.Bars;
 /// a later period arrives for its symbol, or on <see cref="Flush"/> at end of stream.
 /// </summary>
 /// <remarks>
-/// A trade earlier than its symbol's open bar (late, but inside the quality filter's tolerance) is folded into the
+/// <para>The bar rule is <see cref="BarAccumulator"/>'s, shared with the ETL bar job and the CQL pack's <c>ohlcv_1m</c>:
+/// every trade counts toward volume and trade count, only price-eligible trades
+/// (<see cref="SaleConditionsExtensions.IsBarPriceEligible"/>) set open, high, low, close and VWAP; a bar whose trades
+/// are all ineligible takes its prices from all of them. Open and close follow arrival order.</para>
+/// <para>A trade earlier than its symbol's open bar (late, but inside the quality filter's tolerance) is folded into the
 /// open bar rather than reopening a closed one, because a closed bar has already been published; such trades are
 /// counted in <see cref="LateTradesMerged"/>. VWAP sums in 128-bit integers so a busy minute cannot overflow, and
-/// state is one struct per symbol: allocation-free after a symbol's first trade. Not thread-safe.
+/// state is one struct per symbol: allocation-free after a symbol's first trade. Not thread-safe.</para>
 /// </remarks>
 public sealed class BarBuilder
 {
@@ -71,36 +75,12 @@ public sealed class BarBuilder
     private struct OpenBar
     {
         public Timestamp Start;
-        public long Open;
-        public long High;
-        public long Low;
-        public long Close;
-        public long Volume;
-        public int Trades;
-        public Int128 Notional;
+        public BarAccumulator State;
 
-        public static OpenBar Begin(Timestamp start, in TradeTick trade)
-        {
-            var bar = new OpenBar { Start = start, Open = trade.Price.Raw, High = trade.Price.Raw, Low = trade.Price.Raw };
-            bar.Add(trade);
-            return bar;
-        }
+        public static OpenBar Begin(Timestamp start, in TradeTick trade) => new() { Start = start, State = BarAccumulator.Begin(trade) };
 
-        public void Add(in TradeTick trade)
-        {
-            var p = trade.Price.Raw;
-            High = Math.Max(High, p);
-            Low = Math.Min(Low, p);
-            Close = p;
-            Volume += trade.Size;
-            Trades++;
-            Notional += (Int128)p * trade.Size;
-        }
+        public void Add(in TradeTick trade) => State.Add(trade);
 
-        public readonly Bar ToBar(Symbol symbol, long period)
-        {
-            var vwap = Volume == 0 ? Close : (long)((Notional + (Volume / 2)) / Volume);
-            return new Bar(symbol, Start, period, new Price(Open), new Price(High), new Price(Low), new Price(Close), Volume, Trades, new Price(vwap));
-        }
+        public readonly Bar ToBar(Symbol symbol, long period) => State.ToBar(symbol, Start, period);
     }
 }

@@ -204,16 +204,18 @@ public sealed class EtlJobTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// 1-minute bars computed straight from the CSV lines, independently of the lake and the job: time is milliseconds
-    /// after midnight in New York (EDT, UTC−4, on 2013-10-08), price deci-cents; lines are in time order, so the first
-    /// and last line of a minute are its open and close.
+    /// after midnight in New York (EDT, UTC−4, on 2013-10-08), price deci-cents, the fifth field the sale conditions in
+    /// hex; lines are in time order. Volume and count take every line; open, high, low, close and VWAP only the lines
+    /// whose conditions are bar-price eligible, or every line of a minute that has no eligible one.
     /// </summary>
     private static List<object?[]> BarsFromRawCsv(string zip)
     {
         var midnightUtcNs = Timestamp.FromUtc(new DateOnly(2013, 10, 8), TimeSpan.FromHours(4)).UnixNanoseconds;
         var bars = new List<object?[]>();
         long? minute = null;
-        decimal open = 0, high = 0, low = 0, close = 0, notional = 0;
         long volume = 0, count = 0;
+        var all = new List<(decimal Price, long Size)>();
+        var eligible = new List<(decimal Price, long Size)>();
         using var archive = ZipFile.OpenRead(zip);
         using var reader = new StreamReader(archive.Entries.Single().Open());
         while (reader.ReadLine() is { } line)
@@ -223,21 +225,23 @@ public sealed class EtlJobTests(ITestOutputHelper output) : IDisposable
             var m = ns / Timestamp.NanosPerMinute;
             var price = decimal.Parse(f[1], CultureInfo.InvariantCulture) / 10_000m;
             var size = long.Parse(f[2], CultureInfo.InvariantCulture);
+            var conditions = (SaleConditions)uint.Parse(f[4], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (m != minute)
             {
                 Flush();
                 minute = m;
-                open = high = low = price;
                 volume = count = 0;
-                notional = 0;
+                all.Clear();
+                eligible.Clear();
             }
 
-            high = Math.Max(high, price);
-            low = Math.Min(low, price);
-            close = price;
             volume += size;
             count++;
-            notional += price * size;
+            all.Add((price, size));
+            if (conditions.IsBarPriceEligible())
+            {
+                eligible.Add((price, size));
+            }
         }
 
         Flush();
@@ -247,7 +251,9 @@ public sealed class EtlJobTests(ITestOutputHelper output) : IDisposable
         {
             if (minute is { } start)
             {
-                bars.Add([start * Timestamp.NanosPerMinute, open, high, low, close, volume, count, Math.Round(notional / volume, 8, MidpointRounding.AwayFromZero)]);
+                var priced = eligible.Count > 0 ? eligible : all;
+                var vwap = priced.Sum(p => p.Price * p.Size) / priced.Sum(p => p.Size);
+                bars.Add([start * Timestamp.NanosPerMinute, priced[0].Price, priced.Max(p => p.Price), priced.Min(p => p.Price), priced[^1].Price, volume, count, Math.Round(vwap, 8, MidpointRounding.AwayFromZero)]);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Time;
 using BigDataTrading.Jobs.Etl;
 using BigDataTrading.Sources;
@@ -141,25 +142,27 @@ public sealed class FeatureJobTests : IDisposable
         return (lake, catalog);
     }
 
-    // Last trade of each minute in file order (AlgoSeek files are time-ordered); price in deci-cents.
+    // Last bar-price-eligible trade of each minute in file order (AlgoSeek files are time-ordered), or its last trade
+    // when none is eligible (the bar rule's fallback); price in deci-cents, the fifth field the sale conditions in hex.
     private static List<(long StartNs, decimal Close)> MinuteClosesFromTradeCsv(string zip)
     {
-        var closes = new List<(long, decimal)>();
+        var minutes = new List<(long Start, decimal? Eligible, decimal Any)>();
         foreach (var f in CsvLines(zip))
         {
             var start = MinuteStartUtcNs(f[0]);
-            var close = decimal.Parse(f[1], CultureInfo.InvariantCulture) / 10_000m;
-            if (closes.Count > 0 && closes[^1].Item1 == start)
+            var price = decimal.Parse(f[1], CultureInfo.InvariantCulture) / 10_000m;
+            var eligible = ((SaleConditions)uint.Parse(f[4], NumberStyles.HexNumber, CultureInfo.InvariantCulture)).IsBarPriceEligible();
+            if (minutes.Count > 0 && minutes[^1].Start == start)
             {
-                closes[^1] = (start, close);
+                minutes[^1] = (start, eligible ? price : minutes[^1].Eligible, price);
             }
             else
             {
-                closes.Add((start, close));
+                minutes.Add((start, eligible ? price : null, price));
             }
         }
 
-        return closes;
+        return [.. minutes.Select(m => (m.Start, m.Eligible ?? m.Any))];
     }
 
     // Each row updates its exchange's book (the side it carries); the book after the row is one quote, counted when

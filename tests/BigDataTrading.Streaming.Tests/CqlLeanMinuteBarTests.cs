@@ -1,6 +1,5 @@
 using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.MarketData;
-using BigDataTrading.Sources;
 using BigDataTrading.Streaming.Cql;
 using BigDataTrading.Streaming.Cql.Packs;
 using BigDataTrading.TestSupport;
@@ -12,85 +11,32 @@ namespace BigDataTrading.Streaming.Tests;
 /// The trading pack's <c>ohlcv_1m</c> over the shared LEAN tick files against the LEAN minute files of the same day and
 /// symbol, field by field and exactly (both are integer deci-cents and whole shares, so there is no rounding).
 /// </summary>
-/// <remarks>
-/// The vendor books auction prints its own way: a bar's open at 09:30 is the primary market's opening print, and the
-/// closing print (with its volume) moves into 15:59. Those minutes, 09:30–09:31 and 15:59–16:01 New York, are compared
-/// only for presence; every other minute must be equal in open, high, low, close and volume, except the one listed in
-/// <see cref="KnownVendorDifferences"/> with its reason.
-/// </remarks>
+/// <remarks>The comparison rule (auction minutes for presence only, the known vendor differences) is
+/// <see cref="LeanMinuteBars"/>'s, shared with the ETL bar job's test.</remarks>
 public sealed class CqlLeanMinuteBarTests
 {
-    private const string Lean = "data/market/lean-sample/Data/equity/usa/";
+    public static TheoryData<string, string> Days => LeanMinuteBars.Days;
 
-    /// <summary>Minutes where the LEAN bar is not reproducible from the LEAN ticks, with the evidence.</summary>
-    private static readonly Dictionary<(string Symbol, string LocalMinute), string> KnownVendorDifferences = new()
-    {
-        // The minute file's high 167.51 is a 601,349-share average-price print (condition 0x100000) at 15:03:04; the same
-        // file leaves every other regular-hours average-price print out of the prices, so the rule keeps excluding them.
-        [("SPY", "2013-10-08 15:03")] = "high includes an average-price print",
-    };
-
-    public static TheoryData<string, string> Days => new()
-    {
-        { "spy", "20131008" },
-        { "ibm", "20131007" },
-        { "ibm", "20131008" },
-        { "ibm", "20131009" },
-    };
-
-    [SharedDataTheory(Lean + "tick/spy/20131008_trade.zip")]
+    [SharedDataTheory(LeanMinuteBars.GuardFile)]
     [MemberData(nameof(Days))]
     public async Task Pack_one_minute_bars_equal_the_LEAN_minute_file_outside_the_auction_minutes(string symbol, string day)
     {
-        var errors = new CountingSourceErrorSink();
         var sink = new CollectingCqlSink();
         var engine = CqlEngine.Compile(CqlPacks.TradingPack, sink);
-        long ticks = 0;
-        await foreach (var tick in new LeanTickTradeZipSource(SharedData.Require($"{Lean}tick/{symbol}/{day}_trade.zip"), errors).ReadTradesAsync())
+        var ticks = await LeanMinuteBars.ReadTicksAsync(symbol, day);
+        foreach (var tick in ticks)
         {
             engine.OnTrade(tick);
-            ticks++;
         }
 
         engine.Complete();
-        var expected = new List<Bar>();
-        await foreach (var bar in new LeanMinuteBarZipSource(SharedData.Require($"{Lean}minute/{symbol}/{day}_trade.zip"), errors).ReadBarsAsync())
-        {
-            expected.Add(bar);
-        }
+        var expected = await LeanMinuteBars.ReadMinuteBarsAsync(symbol, day);
 
-        Assert.Equal(0, errors.Count);
-        var actual = sink.Rows.Where(r => r.Query == "ohlcv_1m").ToDictionary(r => r.WindowStart.UnixNanoseconds);
-        Assert.Equal(ticks, actual.Values.Sum(r => (long)r["trades"]));
-        Assert.Equal(expected.Select(b => b.Start.UnixNanoseconds).Order(), actual.Keys.Order());
-
-        var compared = 0;
-        var differences = new List<string>();
-        foreach (var bar in expected)
-        {
-            var local = TimeZoneInfo.ConvertTimeFromUtc(bar.Start.ToDateTimeOffset().UtcDateTime, ExchangeTimeZones.NewYork);
-            var minuteOfDay = (local.Hour * 60) + local.Minute;
-            if (minuteOfDay is (>= (9 * 60) + 30 and <= (9 * 60) + 31) or (>= (15 * 60) + 59 and <= (16 * 60) + 1))
-            {
-                continue;
-            }
-
-            compared++;
-            var row = actual[bar.Start.UnixNanoseconds];
-            var ours = (((Price)row["open"]).Raw, ((Price)row["high"]).Raw, ((Price)row["low"]).Raw, ((Price)row["close"]).Raw, (long)row["volume"]);
-            var theirs = (bar.Open.Raw, bar.High.Raw, bar.Low.Raw, bar.Close.Raw, bar.Volume);
-            if (ours != theirs)
-            {
-                var at = $"{local:yyyy-MM-dd HH:mm}";
-                differences.Add(KnownVendorDifferences.ContainsKey((symbol.ToUpperInvariant(), at))
-                    ? $"known {at}"
-                    : $"{symbol} {at}: ours (o,h,l,c,v) {ours}, LEAN {theirs}");
-            }
-        }
-
-        Assert.True(compared > 380, $"only {compared} minutes compared");
-        Assert.All(differences, d => Assert.StartsWith("known ", d, StringComparison.Ordinal));
-        Assert.True(differences.Count <= KnownVendorDifferences.Count);
+        var actual = sink.Rows.Where(r => r.Query == "ohlcv_1m").ToList();
+        Assert.Equal(ticks.Count, actual.Sum(r => (long)r["trades"]));
+        LeanMinuteBars.AssertEqualOutsideAuctionMinutes(symbol, expected, actual.ToDictionary(
+            r => r.WindowStart.UnixNanoseconds,
+            r => (((Price)r["open"]).Raw, ((Price)r["high"]).Raw, ((Price)r["low"]).Raw, ((Price)r["close"]).Raw, (long)r["volume"])));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using BigDataTrading.Core.Instruments;
 using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Time;
 using BigDataTrading.Streaming.Bars;
+using BigDataTrading.Streaming.Ingestion;
 
 namespace BigDataTrading.Tests.Streaming;
 
@@ -31,6 +32,34 @@ public class BarBuilderTests
         Assert.Equal(3, bar.TradeCount);
         Assert.Equal(11m, bar.Vwap.ToDecimal()); // (1000 + 3600 + 900) / 500
     }
+
+    [Fact]
+    public void Ineligible_trades_count_toward_volume_only_and_a_minute_without_an_eligible_trade_prices_from_all_of_them()
+    {
+        static TradeTick C(int second, decimal price, long size, SaleConditions conditions) =>
+            new(Spy, new Timestamp(second * Timestamp.NanosPerSecond), Price.FromDecimal(price), size, ++seq, 'P', conditions);
+
+        var builder = new BarBuilder(Timestamp.NanosPerMinute);
+        builder.Add(C(0, 20.00m, 500, SaleConditions.AveragePrice), out _); // volume only (would be open and low)
+        builder.Add(C(5, 21.00m, 100, SaleConditions.Regular), out _);
+        builder.Add(C(6, 25.00m, 100, SaleConditions.IntermarketSweep), out _); // volume only (would be high)
+        builder.Add(C(7, 20.50m, 300, SaleConditions.IntermarketSweep | SaleConditions.ExtendedHours), out _); // extended hours: prices too
+        builder.Add(C(8, 24.00m, 50, SaleConditions.DerivativelyPriced), out _); // volume only (would be close)
+        Assert.True(builder.Add(C(60, 30.00m, 100, SaleConditions.IntermarketSweep), out var mixed));
+        builder.Add(C(70, 31.00m, 300, SaleConditions.AveragePrice), out _);
+        var fallback = Assert.Single(builder.Flush());
+
+        // Eligible: 21.00×100 and 20.50×300 → VWAP 8,250 / 400 = 20.625; volume and count take all five trades.
+        Assert.Equal((21.00m, 21.00m, 20.50m, 20.50m, 1_050L, 5, 20.625m), Values(mixed));
+        // No eligible trade: prices from all of them, VWAP (3,000 + 9,300) / 400 = 30.75; the bar passes the ingest bar check.
+        Assert.Equal((30.00m, 31.00m, 30.00m, 31.00m, 400L, 2, 30.75m), Values(fallback));
+        var quality = new IngestValidator(new() { Session = TradingSession.Always });
+        Assert.Equal(IngestRejectReason.None, quality.Check(mixed));
+        Assert.Equal(IngestRejectReason.None, quality.Check(fallback));
+    }
+
+    private static (decimal O, decimal H, decimal L, decimal C, long V, int N, decimal Vwap) Values(Bar b) =>
+        (b.Open.ToDecimal(), b.High.ToDecimal(), b.Low.ToDecimal(), b.Close.ToDecimal(), b.Volume, b.TradeCount, b.Vwap.ToDecimal());
 
     [Fact]
     public void Flush_closes_every_open_bar_and_a_late_trade_is_merged_and_counted()
@@ -73,7 +102,7 @@ public class BarBuilderTests
         var completed = 0;
         for (var i = 1_000; i < 100_000; i++)
         {
-            if (builder.Add(new TradeTick(i % 2 == 0 ? Spy : ibm, new Timestamp(i * Timestamp.NanosPerSecond), Price.FromDecimal(100m), 10, i + 1), out _))
+            if (builder.Add(new TradeTick(i % 2 == 0 ? Spy : ibm, new Timestamp(i * Timestamp.NanosPerSecond), Price.FromDecimal(100m), 10, i + 1, 'P', i % 3 == 0 ? SaleConditions.IntermarketSweep : SaleConditions.Regular), out _))
             {
                 completed++;
             }
