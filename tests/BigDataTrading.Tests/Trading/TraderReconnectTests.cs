@@ -71,21 +71,28 @@ public sealed class TraderReconnectTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(venue.IsConnected);
     }
 
+    /// <summary>The trader on its own DuckDB warehouse, with a venue whose backoff runs on a fake clock, running over the signals topic.</summary>
+    private async Task<TraderUnderTest> StartTraderAsync()
+    {
+        var venueClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var log = new StringWriter();
+        var warehouse = new DuckDbOrderWarehouse(Path.Combine(_env.Directory, "w.duckdb"));
+        var venue = await _env.ConnectVenueAsync(venueClock, new FixReconnectOptions { InitialDelay = Backoff, MaxDelay = Backoff, JitterFraction = 0 });
+        var consumer = _env.Stack.Kafka.Clients.CreateLosslessConsumer("trader", "trader");
+        var traderProducer = _env.Stack.Kafka.Clients.CreateProducer("trader");
+        var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System, log: TextWriter.Synchronized(log));
+        var run = trader.RunAsync(Partitions, CancellationToken.None);
+        var strategy = _env.Stack.Kafka.Clients.CreateProducer("strategy");
+        return new TraderUnderTest(output, venueClock, log, warehouse, venue, consumer, traderProducer, trader, run, strategy);
+    }
+
     private static long TraderCum(TraderService trader, string id) => trader.Orders.Get(new ClientOrderId(id))?.CumulativeQuantity ?? -1;
 
     [Fact]
     public async Task Fills_during_a_venue_outage_are_reconciled_after_the_reconnect_and_every_signal_reaches_the_exchange_once()
     {
-        var venueClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var log = new StringWriter();
-        using var warehouse = new DuckDbOrderWarehouse(Path.Combine(_env.Directory, "w.duckdb"));
-        await using var venue = await _env.ConnectVenueAsync(venueClock, new FixReconnectOptions { InitialDelay = Backoff, MaxDelay = Backoff, JitterFraction = 0 });
-        using var consumer = _env.Stack.Kafka.Clients.CreateLosslessConsumer("trader", "trader");
-        using var traderProducer = _env.Stack.Kafka.Clients.CreateProducer("trader");
-        var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System, log: TextWriter.Synchronized(log));
-        var run = trader.RunAsync(Partitions, CancellationToken.None);
-        using var dumpLog = new LogDump(output, log);
-        using var strategy = _env.Stack.Kafka.Clients.CreateProducer("strategy");
+        await using var t = await StartTraderAsync();
+        var (venueClock, log, warehouse, venue, trader, run, strategy) = (t.VenueClock, t.Log, t.Warehouse, t.Venue, t.Trader, t.Run, t.Strategy);
 
         // Two buys rest in the book; a first print partly fills the first one while the session is up.
         await Publish(strategy, Buy("rc-1", 1, 100));
@@ -138,16 +145,8 @@ public sealed class TraderReconnectTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task The_kill_switch_engaged_during_an_outage_blocks_new_orders_at_once_and_cancels_the_resting_order_after_the_reconnect()
     {
-        var venueClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var log = new StringWriter();
-        using var warehouse = new DuckDbOrderWarehouse(Path.Combine(_env.Directory, "w.duckdb"));
-        await using var venue = await _env.ConnectVenueAsync(venueClock, new FixReconnectOptions { InitialDelay = Backoff, MaxDelay = Backoff, JitterFraction = 0 });
-        using var consumer = _env.Stack.Kafka.Clients.CreateLosslessConsumer("trader", "trader");
-        using var traderProducer = _env.Stack.Kafka.Clients.CreateProducer("trader");
-        var trader = new TraderService(TraderOptions.Default, consumer, traderProducer, venue, warehouse, new PipelineCounters(), TimeProvider.System, log: TextWriter.Synchronized(log));
-        var run = trader.RunAsync(Partitions, CancellationToken.None);
-        using var dumpLog = new LogDump(output, log);
-        using var strategy = _env.Stack.Kafka.Clients.CreateProducer("strategy");
+        await using var t = await StartTraderAsync();
+        var (venueClock, log, warehouse, venue, trader, run, strategy) = (t.VenueClock, t.Log, t.Warehouse, t.Venue, t.Trader, t.Run, t.Strategy);
 
         await Publish(strategy, Buy("ks-1", 1, 100));
         await TraderTestStack.Until(() => trader.Orders.Get(new ClientOrderId("ks-1"))?.State == OrderState.New, "the buy to rest");
@@ -175,9 +174,28 @@ public sealed class TraderReconnectTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains("cancel of ks-1 deferred", log.ToString(), StringComparison.Ordinal);
     }
 
-    /// <summary>Writes the trader's log to the test output when the test ends, pass or fail.</summary>
-    private sealed class LogDump(ITestOutputHelper output, StringWriter log) : IDisposable
+    /// <summary>What <see cref="StartTraderAsync"/> started; disposing it writes the trader's log to the test output, pass or fail.</summary>
+    private sealed record TraderUnderTest(
+        ITestOutputHelper Output,
+        FakeTimeProvider VenueClock,
+        StringWriter Log,
+        DuckDbOrderWarehouse Warehouse,
+        FixOrderVenue Venue,
+        IConsumer<byte[]?, byte[]> Consumer,
+        IProducer<byte[]?, byte[]> TraderProducer,
+        TraderService Trader,
+        Task<TraderResult> Run,
+        IProducer<byte[]?, byte[]> Strategy) : IAsyncDisposable
     {
-        public void Dispose() => output.WriteLine(log.ToString());
+        public async ValueTask DisposeAsync()
+        {
+            Strategy.Dispose();
+            Output.WriteLine(Log.ToString());
+            TraderProducer.Dispose();
+            Consumer.Dispose();
+            await Venue.DisposeAsync();
+            Warehouse.Dispose();
+            Log.Dispose();
+        }
     }
 }
