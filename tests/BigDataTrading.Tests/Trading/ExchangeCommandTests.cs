@@ -100,7 +100,7 @@ public sealed partial class ExchangeCommandTests : IDisposable
     private sealed class RunningExchange : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
-        private readonly StringWriter _text = new();
+        private readonly LineSignallingWriter _text = new();
         private readonly TextWriter _output;
         private Task<int> _run = Task.FromResult(0);
 
@@ -126,15 +126,10 @@ public sealed partial class ExchangeCommandTests : IDisposable
             var root = new RootCommand { ExchangeCommand.Create() };
             string[] args = ["exchange", "--port", "0", "--mode", "fill", "--resume-client", "ALPHA,BETA", "--session-store", Path.Combine(directory, "sessions")];
             exchange._run = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = exchange._output, Error = exchange._output }, exchange._stop.Token);
-            // The command prints its endpoint once it listens; poll for that line with a deadline.
-            var deadline = DateTime.UtcNow + Deadline;
-            Match listening;
-            while (!(listening = ListeningOn().Match(exchange.Output)).Success)
-            {
-                Assert.False(exchange._run.IsCompleted, $"bdt exchange ended before listening: {exchange.Output}");
-                Assert.True(DateTime.UtcNow < deadline, $"bdt exchange did not report its endpoint within {Deadline.TotalSeconds} s: {exchange.Output}");
-                await Task.Delay(20);
-            }
+            // The command prints its endpoint once it listens: await that line (or the command ending first).
+            var first = await Task.WhenAny(exchange._text.Listening, exchange._run).WaitAsync(Deadline);
+            var listening = ListeningOn().Match(exchange.Output);
+            Assert.True(first != exchange._run && listening.Success, $"bdt exchange ended before listening: {exchange.Output}");
 
             exchange.Port = int.Parse(listening.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             return exchange;
@@ -146,6 +141,40 @@ public sealed partial class ExchangeCommandTests : IDisposable
             Assert.Equal(0, await _run.WaitAsync(Deadline));
             Assert.Contains("stopped.", Output, StringComparison.Ordinal);
             _stop.Dispose();
+        }
+    }
+
+    /// <summary>Collects the command's output and completes <see cref="Listening"/> once a write says "listening on".</summary>
+    private sealed class LineSignallingWriter : StringWriter
+    {
+        private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Listening => _listening.Task;
+
+        public override void Write(char value)
+        {
+            base.Write(value);
+            Check();
+        }
+
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            Check();
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            base.Write(buffer, index, count);
+            Check();
+        }
+
+        private void Check()
+        {
+            if (!_listening.Task.IsCompleted && ToString().Contains(" listening on ", StringComparison.Ordinal))
+            {
+                _listening.TrySetResult();
+            }
         }
     }
 }
