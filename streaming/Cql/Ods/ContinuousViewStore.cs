@@ -82,10 +82,7 @@ public abstract class ContinuousViewStore : IDisposable
     public void CreateView(ContinuousViewSchema view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        using var lease = new Lease(this);
-        var connection = lease.Connection;
-        using var command = Command(connection, null, view.Render(SqlType, TextType, TimeType));
-        command.ExecuteNonQuery();
+        ExecuteSchemaChange(view.Render(SqlType, TextType, TimeType));
     }
 
     /// <summary>
@@ -284,12 +281,29 @@ public abstract class ContinuousViewStore : IDisposable
     protected abstract void Dispose(bool disposing);
 
     /// <summary>Creates the instruments table; call from the constructor.</summary>
-    protected void CreateInstrumentsTable()
+    protected void CreateInstrumentsTable() => ExecuteSchemaChange($"CREATE TABLE IF NOT EXISTS instruments (symbol {TextType} PRIMARY KEY)");
+
+    /// <summary>
+    /// SQL run first in the transaction of every schema change to serialize it with other processes creating the same
+    /// tables, or null. Two PostgreSQL sessions running the same <c>CREATE TABLE IF NOT EXISTS</c> at once can both miss
+    /// the table and one then fails on the catalog's unique index; a scale-out group starting together does exactly that.
+    /// </summary>
+    protected virtual string? SchemaLockSql => null;
+
+    private void ExecuteSchemaChange(string ddl)
     {
         using var lease = new Lease(this);
         var connection = lease.Connection;
-        using var command = Command(connection, null, $"CREATE TABLE IF NOT EXISTS instruments (symbol {TextType} PRIMARY KEY)");
+        using var tx = connection.BeginTransaction();
+        if (SchemaLockSql is { } lockSql)
+        {
+            using var serialize = Command(connection, tx, lockSql);
+            serialize.ExecuteNonQuery();
+        }
+
+        using var command = Command(connection, tx, ddl);
         command.ExecuteNonQuery();
+        tx.Commit();
     }
 
     /// <summary>SQL type of the symbol column.</summary>

@@ -61,6 +61,10 @@ public sealed class PostgresContinuousViewStore : ContinuousViewStore
     protected override object? ToParameter(object? value, CqlType type) => ConvertValue(value, t => t.ToDateTimeOffset());
 
     /// <inheritdoc />
+    /// <remarks>A transaction-scoped advisory lock on one fixed key ("BDT_ODS"): released at commit or rollback.</remarks>
+    protected override string? SchemaLockSql => "SELECT pg_advisory_xact_lock(18652477629875283)";
+
+    /// <inheritdoc />
     protected override DbConnection Acquire() => _dataSource.OpenConnection();
 
     /// <inheritdoc />

@@ -60,6 +60,31 @@ public sealed class ContinuousViewStoreTests : IClassFixture<PostgresServerFixtu
         UpsertsAndRules(store);
     }
 
+    [Fact]
+    public async Task Stream_processes_starting_together_create_the_same_postgres_views_without_colliding()
+    {
+        // A consumer group's processes start at once and each creates the instruments table and its views. Unserialized,
+        // two sessions' CREATE TABLE IF NOT EXISTS can both miss the table and one fails on PostgreSQL's catalog index.
+        var view = ContinuousViewSchema.For(CqlEngine.Compile(Bars, NullCqlSink.Instance).Queries[0]);
+        for (var round = 0; round < 3; round++)
+        {
+            var database = _postgres.CreateDatabase();
+            using var start = new Barrier(6);
+            var creators = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    using var store = new PostgresContinuousViewStore(database);
+                    store.CreateView(view);
+                    store.RegisterInstruments(["SPY"]);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+            await Task.WhenAll(creators);
+        }
+    }
+
     private static void UpsertsAndRules(ContinuousViewStore store)
     {
         var query = CqlEngine.Compile(Bars, NullCqlSink.Instance).Queries[0];
