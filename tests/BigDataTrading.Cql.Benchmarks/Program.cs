@@ -13,7 +13,8 @@ namespace BigDataTrading.Cql.Benchmarks;
 /// rows in the same run; medians of 5 timed runs after one warm-up. Usage:
 /// <c>dotnet run -c Release --project tests/BigDataTrading.Cql.Benchmarks -- [mode] [args]</c> with mode
 /// <c>aggregate [ticks] [symbols]</c> (one grouped aggregate and OHLCV), <c>pack [events] [symbols]</c> (the shipped
-/// trading pack), <c>latency [events] [symbols] [events/s]</c> (per-event latency at a paced load),
+/// trading pack), <c>latency [events] [symbols] [events/s] [live]</c> (per-event latency at a paced load over a whole
+/// trading day compressed into the run, or with <c>live</c> a tape whose event time runs with the wall clock),
 /// <c>keys [events] [keys]</c> (1M distinct keys), <c>memory [events] [keys]</c> (state and memory over a long run),
 /// or <c>all</c> (default: every mode with its defaults).
 /// </summary>
@@ -38,10 +39,10 @@ public static class Program
             "aggregate" => Aggregate((int)Arg(0, 10_000_000), (int)Arg(1, 1_000)),
             "pack" => PackBench.Throughput((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
             "per-query" => PackBench.PerQuery((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
-            "latency" => PackBench.Latency((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), Arg(2, 0)),
+            "latency" => PackBench.Latency((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), Arg(2, 0), live: args.Contains("live")),
             "keys" => PackBench.DistinctKeys((int)Arg(0, 5_000_000), (int)Arg(1, 1_000_000)),
             "memory" => PackBench.Memory(Arg(0, 10_000_000), (int)Arg(1, 100_000)),
-            "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000) | PackBench.Latency(4_000_000, 1_000, 0)
+            "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000) | PackBench.Latency(4_000_000, 1_000, 0, live: false)
                 | PackBench.DistinctKeys(5_000_000, 1_000_000) | PackBench.Memory(10_000_000, 100_000),
             _ => throw new ArgumentException($"unknown mode '{mode}': aggregate, pack, latency, keys, memory or all"),
         };

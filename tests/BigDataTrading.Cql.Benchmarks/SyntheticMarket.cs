@@ -54,7 +54,15 @@ public static class SyntheticMarket
     public static Symbol[] Symbols(int count) =>
         [.. Enumerable.Range(0, count).Select(i => Symbol.Parse("S" + i.ToString(count > 10_000 ? "D7" : "D4", CultureInfo.InvariantCulture)))];
 
-    public static MarketTape Generate(int count, int symbols, ulong seed = 42, long jitterNanos = 0, long daySeconds = 23_400)
+    /// <summary>A tape of <paramref name="count"/> events spread evenly over <paramref name="daySeconds"/> of event time from 13:30 UTC.</summary>
+    public static MarketTape Generate(int count, int symbols, ulong seed = 42, long jitterNanos = 0, long daySeconds = 23_400) =>
+        Generate(count, symbols, seed, jitterNanos, daySeconds * Timestamp.NanosPerSecond, startNanos: 0);
+
+    /// <summary>
+    /// A tape whose events are <paramref name="spanNanos"/> / <paramref name="count"/> apart in event time, starting
+    /// <paramref name="startNanos"/> after 13:30 UTC: with the spacing of a paced feed, event time runs with the wall clock.
+    /// </summary>
+    public static MarketTape Generate(int count, int symbols, ulong seed, long jitterNanos, long spanNanos, long startNanos)
     {
         var names = Symbols(symbols);
         var mid = new long[symbols];
@@ -62,8 +70,8 @@ public static class SyntheticMarket
         var trades = new List<TradeTick>(count / 2 + 16);
         var quotes = new List<QuoteTick>(count / 2 + 16);
         var isQuote = new bool[count];
-        var start = Timestamp.FromUtc(new DateOnly(2024, 3, 15), new TimeSpan(13, 30, 0)).UnixNanoseconds;
-        var step = daySeconds * Timestamp.NanosPerSecond / count;
+        var start = Timestamp.FromUtc(new DateOnly(2024, 3, 15), new TimeSpan(13, 30, 0)).UnixNanoseconds + startNanos;
+        var step = spanNanos / count;
         var state = seed;
         for (var i = 0; i < count; i++)
         {
