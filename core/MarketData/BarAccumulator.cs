@@ -14,16 +14,15 @@ namespace BigDataTrading.Core.MarketData;
 /// <para><b>Fallback</b>: a bar whose prints are all ineligible still exists, because its volume is real; its open,
 /// high, low, close and VWAP then come from all its prints. <see cref="Bar"/> and the ingest bar check need positive,
 /// consistent prices, so "no price" is not representable; <see cref="PricedTrades"/> tells such a bar apart (0), as the
-/// CQL pack's <c>priced_trades</c> column does (the CQL row has prices 0 there instead).</para>
+/// CQL pack's <c>priced_trades</c> column does (the pack falls back the same way through CASE).</para>
 /// <para>Open and close are the first and last print in the order they are added (the callers add in (time, sequence)
 /// order). VWAP is Σ(price·size)/Σsize in 128-bit integers, rounded half up to the price's 10^-8 unit, so a busy bar
 /// cannot overflow. A mutable struct kept in place by its owner: no allocation. Not thread-safe.</para>
 /// </remarks>
 public struct BarAccumulator
 {
-    private long _open, _high, _low, _close, _pricedVolume;
-    private long _allOpen, _allHigh, _allLow, _allClose;
-    private Int128 _pricedNotional, _allNotional;
+    private Prices _priced;
+    private Prices _all;
 
     /// <summary>Summed size of every print added (whole units).</summary>
     public long Volume { get; private set; }
@@ -32,7 +31,7 @@ public struct BarAccumulator
     public int Trades { get; private set; }
 
     /// <summary>Number of price-eligible prints added; 0 means the bar's prices fall back to all its prints.</summary>
-    public int PricedTrades { get; private set; }
+    public readonly int PricedTrades => _priced.Count;
 
     /// <summary>A state holding <paramref name="first"/> only.</summary>
     public static BarAccumulator Begin(in TradeTick first)
@@ -48,39 +47,13 @@ public struct BarAccumulator
     {
         var p = trade.Price.Raw;
         var size = trade.Size;
-        if (Trades == 0)
-        {
-            _allOpen = _allHigh = _allLow = p;
-        }
-        else
-        {
-            _allHigh = Math.Max(_allHigh, p);
-            _allLow = Math.Min(_allLow, p);
-        }
-
-        _allClose = p;
-        _allNotional += (Int128)p * size;
         Volume = checked(Volume + size);
         Trades = checked(Trades + 1);
-        if (!trade.Conditions.IsBarPriceEligible())
+        _all.Add(p, size);
+        if (trade.Conditions.IsBarPriceEligible())
         {
-            return;
+            _priced.Add(p, size);
         }
-
-        if (PricedTrades == 0)
-        {
-            _open = _high = _low = p;
-        }
-        else
-        {
-            _high = Math.Max(_high, p);
-            _low = Math.Min(_low, p);
-        }
-
-        _close = p;
-        _pricedVolume += size;
-        _pricedNotional += (Int128)p * size;
-        PricedTrades++;
     }
 
     /// <summary>The bar of the prints added so far (at least one).</summary>
@@ -92,14 +65,33 @@ public struct BarAccumulator
             throw new InvalidOperationException("A bar needs at least one print.");
         }
 
-        return PricedTrades > 0
-            ? Make(symbol, start, periodNanos, _open, _high, _low, _close, _pricedNotional, _pricedVolume)
-            : Make(symbol, start, periodNanos, _allOpen, _allHigh, _allLow, _allClose, _allNotional, Volume);
+        var prices = _priced.Count > 0 ? _priced : _all;
+        var vwap = prices.Volume == 0 ? prices.Close : (long)((prices.Notional + (prices.Volume / 2)) / prices.Volume);
+        return new Bar(symbol, start, periodNanos, new Price(prices.Open), new Price(prices.High), new Price(prices.Low), new Price(prices.Close), Volume, Trades, new Price(vwap));
     }
 
-    private readonly Bar Make(Symbol symbol, Timestamp start, long period, long open, long high, long low, long close, Int128 notional, long volume)
+    /// <summary>Open, high, low, close and the VWAP sums of one set of prints (raw price units).</summary>
+    private struct Prices
     {
-        var vwap = volume == 0 ? close : (long)((notional + (volume / 2)) / volume);
-        return new Bar(symbol, start, period, new Price(open), new Price(high), new Price(low), new Price(close), Volume, Trades, new Price(vwap));
+        public long Open, High, Low, Close, Volume;
+        public Int128 Notional;
+        public int Count;
+
+        public void Add(long price, long size)
+        {
+            if (Count++ == 0)
+            {
+                Open = High = Low = price;
+            }
+            else
+            {
+                High = Math.Max(High, price);
+                Low = Math.Min(Low, price);
+            }
+
+            Close = price;
+            Volume += size;
+            Notional += (Int128)price * size;
+        }
     }
 }

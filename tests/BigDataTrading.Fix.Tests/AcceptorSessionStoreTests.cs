@@ -37,17 +37,6 @@ public sealed class AcceptorSessionStoreTests : IDisposable
             SequenceStoreFactory = () => new FileSequenceStore(Path.Combine(_directory.Path, "client"), FileSequenceStore.SessionName(FixVersions.Fix44, compId, target)),
         });
 
-    private static NewOrderSingle Order(string clOrdId) => new()
-    {
-        ClOrdId = clOrdId,
-        Symbol = "AAPL",
-        Side = FixSide.Buy,
-        TransactTime = DateTimeOffset.UtcNow,
-        OrderQty = 10m,
-        OrdType = FixOrdType.Limit,
-        Price = 1.5m,
-    };
-
     private static FixSession SessionOf(FixAcceptor acceptor, string client) =>
         acceptor.Sessions.Single(s => s.TargetCompId == client && s.IsLoggedOn);
 
@@ -61,10 +50,10 @@ public sealed class AcceptorSessionStoreTests : IDisposable
             await using var alpha = await ConnectAsync(acceptor.Port, "ALPHA");
             await using var beta = await ConnectAsync(acceptor.Port, "BETA");
             // Different traffic per client, so a store shared between them (or keyed wrongly) shows up as wrong numbers.
-            await alpha.SendAsync(Order("A1"));
+            await alpha.SendAsync(TestOrders.Limit("A1"));
             for (var i = 1; i <= 4; i++)
             {
-                await beta.SendAsync(Order($"B{i}"));
+                await beta.SendAsync(TestOrders.Limit($"B{i}"));
             }
 
             for (var i = 0; i < 5; i++)
@@ -96,7 +85,7 @@ public sealed class AcceptorSessionStoreTests : IDisposable
             Assert.Equal((alpha.Session.NextSenderMsgSeqNum, alpha.Session.NextTargetMsgSeqNum), (alphaSession.NextTargetMsgSeqNum, alphaSession.NextSenderMsgSeqNum));
             Assert.Equal((beta.Session.NextSenderMsgSeqNum, beta.Session.NextTargetMsgSeqNum), (betaSession.NextTargetMsgSeqNum, betaSession.NextSenderMsgSeqNum));
 
-            await alpha.SendAsync(Order("A2"));
+            await alpha.SendAsync(TestOrders.Limit("A2"));
             var received = await application.NextAsync();
             Assert.Equal(("A2", alphaBefore.Target + 2), (received.GetString(FixTag.ClOrdId), received.MsgSeqNum));
             await alpha.LogoutAsync();
@@ -156,7 +145,7 @@ public sealed class AcceptorSessionStoreTests : IDisposable
 
         Assert.Contains("already logged on", duplicate.Message, StringComparison.Ordinal);
         Assert.Equal(before, (session.NextSenderMsgSeqNum, session.NextTargetMsgSeqNum));
-        await alpha.SendAsync(Order("A1"));
+        await alpha.SendAsync(TestOrders.Limit("A1"));
         Assert.Equal("A1", (await application.NextAsync()).GetString(FixTag.ClOrdId));
         await alpha.LogoutAsync();
     }
@@ -173,7 +162,7 @@ public sealed class AcceptorSessionStoreTests : IDisposable
                 await using var client = await ConnectAsync(exchange.Port, trader, exchange.CompId);
                 for (var i = 0; i < orders; i++)
                 {
-                    await client.SendAsync(Order($"{trader}-{i}"));
+                    await client.SendAsync(TestOrders.Limit($"{trader}-{i}"));
                     Assert.Equal(FixMsgType.ExecutionReport, (await NextAsync(client)).MsgType);
                 }
 
@@ -187,7 +176,7 @@ public sealed class AcceptorSessionStoreTests : IDisposable
         {
             await using var client = await ConnectAsync(restarted.Port, trader, restarted.CompId);
             Assert.Equal(numbers[trader] + 1, client.Session.NextSenderMsgSeqNum);
-            await client.SendAsync(Order($"{trader}-after"));
+            await client.SendAsync(TestOrders.Limit($"{trader}-after"));
             var report = await NextAsync(client);
             Assert.Equal((FixMsgType.ExecutionReport, $"{trader}-after"), (report.MsgType, report.GetString(FixTag.ClOrdId)));
             await client.LogoutAsync();

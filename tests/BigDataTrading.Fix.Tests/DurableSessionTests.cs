@@ -19,17 +19,6 @@ public sealed class DurableSessionTests : IDisposable
         LogoutTimeout = TimeSpan.FromSeconds(5),
     };
 
-    private static NewOrderSingle Order(string clOrdId) => new()
-    {
-        ClOrdId = clOrdId,
-        Symbol = "AAPL",
-        Side = FixSide.Buy,
-        TransactTime = DateTimeOffset.UtcNow,
-        OrderQty = 10m,
-        OrdType = FixOrdType.Limit,
-        Price = 1.5m,
-    };
-
     /// <summary>Connects an initiator to a raw peer acting as the venue and completes the Logon exchange.</summary>
     private async Task<(FixInitiator Initiator, RawFixPeer Venue, FixMessage Logon)> ConnectAsync(TcpListener listener, int venueNextSeqNum)
     {
@@ -61,8 +50,8 @@ public sealed class DurableSessionTests : IDisposable
         // First run: Logon(1), two orders (2, 3), Logout(4); the venue sent Logon(1) and Logout(2).
         var (first, venue, logon) = await ConnectAsync(listener, venueNextSeqNum: 1);
         Assert.Equal(1, logon.MsgSeqNum);
-        await first.SendAsync(Order("O1"));
-        await first.SendAsync(Order("O2"));
+        await first.SendAsync(TestOrders.Limit("O1"));
+        await first.SendAsync(TestOrders.Limit("O2"));
         var sent = new[] { await venue.ReadAsync(), await venue.ReadAsync() };
         await LogoutAsync(first, venue);
         await first.DisposeAsync();

@@ -21,17 +21,6 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         LogonTimeout = RawFixPeer.Timeout,
     };
 
-    private static NewOrderSingle Order(string clOrdId) => new()
-    {
-        ClOrdId = clOrdId,
-        Symbol = "AAPL",
-        Side = FixSide.Buy,
-        TransactTime = DateTimeOffset.UtcNow,
-        OrderQty = 10m,
-        OrdType = FixOrdType.Limit,
-        Price = 1.5m,
-    };
-
     private static ExecutionReport Report(string clOrdId) => new()
     {
         OrderId = "O-" + clOrdId,
@@ -52,6 +41,28 @@ public sealed class ReconnectTests(ITestOutputHelper output)
     };
 
     /// <summary>Collects an initiator's state changes so a test can await them in order.</summary>
+    /// <summary>A venue (our acceptor, in-memory store) and a reconnecting initiator logged on to it, its states observed.</summary>
+    private static async Task<ConnectedPair> ConnectedPairAsync()
+    {
+        var venueStore = new InMemorySequenceStore();
+        var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, new CapturingApplication());
+        acceptor.Start();
+        var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
+        var states = Observe(initiator);
+        await initiator.StartAsync();
+        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+        return new ConnectedPair(venueStore, acceptor, initiator, states);
+    }
+
+    private sealed record ConnectedPair(InMemorySequenceStore VenueStore, FixAcceptor Acceptor, ReconnectingFixInitiator Initiator, Channel<FixConnectionStateChange> States) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Initiator.DisposeAsync();
+            await Acceptor.DisposeAsync();
+        }
+    }
+
     private static Channel<FixConnectionStateChange> Observe(ReconnectingFixInitiator initiator)
     {
         var states = Channel.CreateUnbounded<FixConnectionStateChange>();
@@ -84,7 +95,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         await initiator.StartAsync();
         Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
 
-        await initiator.SendAsync(Order("O1"));
+        await initiator.SendAsync(TestOrders.Limit("O1"));
         var first = await venue.NextAsync();
         Assert.Equal(("O1", 2), (first.GetString(FixTag.ClOrdId), first.MsgSeqNum));
 
@@ -106,7 +117,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         Assert.Equal(1, initiator.Reconnects);
 
         // Our side: the venue's ResendRequest got O1 again, marked as a possible duplicate, ahead of the new O2.
-        await initiator.SendAsync(Order("O2"));
+        await initiator.SendAsync(TestOrders.Limit("O2"));
         var resent = await venue.NextAsync();
         Assert.Equal(("O1", 2, true), (resent.GetString(FixTag.ClOrdId), resent.MsgSeqNum, resent.IsPossDup));
         Assert.True(resent.Contains(FixTag.OrigSendingTime));
@@ -130,7 +141,7 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         await initiator.Completion.WaitAsync(RawFixPeer.Timeout);
         Assert.False(states.Reader.TryRead(out var extra), $"unexpected state after Logout: {extra}");
         Assert.False(await initiator.ApplicationMessages.WaitToReadAsync());
-        await Assert.ThrowsAsync<FixNotConnectedException>(() => initiator.SendAsync(Order("O3")));
+        await Assert.ThrowsAsync<FixNotConnectedException>(() => initiator.SendAsync(TestOrders.Limit("O3")));
     }
 
     [Fact]
@@ -222,13 +233,8 @@ public sealed class ReconnectTests(ITestOutputHelper output)
     [Fact]
     public async Task A_logout_by_the_venue_mid_session_is_followed_by_a_reconnect()
     {
-        var venueStore = new InMemorySequenceStore();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, new CapturingApplication());
-        acceptor.Start();
-        await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
-        var states = Observe(initiator);
-        await initiator.StartAsync();
-        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+        await using var pair = await ConnectedPairAsync();
+        var (venueStore, acceptor, initiator, states) = (pair.VenueStore, pair.Acceptor, pair.Initiator, pair.States);
 
         // Maintenance: the venue logs us out cleanly. That is not our Logout, so the session comes back.
         await acceptor.Sessions.Single().LogoutAsync("maintenance");
@@ -243,13 +249,8 @@ public sealed class ReconnectTests(ITestOutputHelper output)
     [Fact]
     public async Task A_venue_whose_sequence_numbers_went_backwards_stops_the_initiator_instead_of_reconnecting()
     {
-        var venueStore = new InMemorySequenceStore();
-        await using var acceptor = new FixAcceptor(new FixAcceptorSettings { SenderCompId = "VENUE", SequenceStoreFactory = _ => venueStore }, new CapturingApplication());
-        acceptor.Start();
-        await using var initiator = new ReconnectingFixInitiator("127.0.0.1", acceptor.Port, Settings(), new FixReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) });
-        var states = Observe(initiator);
-        await initiator.StartAsync();
-        Assert.Equal(FixConnectionState.Connected, (await NextAsync(states)).State);
+        await using var pair = await ConnectedPairAsync();
+        var (venueStore, acceptor, initiator, states) = (pair.VenueStore, pair.Acceptor, pair.Initiator, pair.States);
 
         // The venue lost its state (reset to 1) while we expect 2: every new connection would fail the same way.
         venueStore.Reset();
@@ -287,8 +288,8 @@ public sealed class ReconnectTests(ITestOutputHelper output)
         // Crossing traffic, in the order that used to stall the venue: our own ResendRequest(4), a new order (5) that
         // overtakes the resend, then the resend of O1 (2) and the gap fill over the Logon and the ResendRequest (3, 4).
         await us.SendAsync(new FixMessageBuilder(FixMsgType.ResendRequest).Set(FixTag.BeginSeqNo, 1).Set(FixTag.EndSeqNo, 0));
-        await us.SendAsync(Order("O2").ToBuilder());
-        await us.SendAsync(Order("O1").ToBuilder(), seqNum: 2, possDup: true);
+        await us.SendAsync(TestOrders.Limit("O2").ToBuilder());
+        await us.SendAsync(TestOrders.Limit("O1").ToBuilder(), seqNum: 2, possDup: true);
         await us.SendAsync(new FixMessageBuilder(FixMsgType.SequenceReset).Set(FixTag.GapFillFlag, true).Set(FixTag.NewSeqNo, 5), seqNum: 3, possDup: true);
 
         Assert.Equal("O1", (await venue.NextAsync()).GetString(FixTag.ClOrdId));
