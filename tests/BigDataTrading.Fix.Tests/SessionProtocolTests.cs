@@ -15,16 +15,7 @@ public sealed class SessionProtocolTests : IAsyncLifetime
 
     private Task<RawFixPeer> ConnectAsync() => RawFixPeer.ConnectAsync(_exchange.EndPoint, "CLIENT", "BDTX");
 
-    private static FixMessageBuilder Order(string clOrdId) => new NewOrderSingle
-    {
-        ClOrdId = clOrdId,
-        Symbol = "AAPL",
-        Side = FixSide.Buy,
-        TransactTime = DateTimeOffset.UtcNow,
-        OrderQty = 10m,
-        OrdType = FixOrdType.Limit,
-        Price = 1.5m,
-    }.ToBuilder();
+    private static FixMessageBuilder Order(string clOrdId) => TestOrders.Limit(clOrdId).ToBuilder();
 
     [Fact]
     public async Task Sequence_number_too_low_gets_a_logout_with_the_expected_text_and_a_disconnect()
