@@ -7,10 +7,15 @@ namespace BigDataTrading.Streaming.Cql;
 public static class CqlSnapshots
 {
     /// <summary>
-    /// The snapshot format this build writes and reads. 2: every query kind (sliding windows, as-of join quotes,
-    /// patterns) and the unmatched/evicted counters; 1 (windowed aggregates and stateless queries only) is refused.
+    /// The snapshot format this build writes. 3: a sliding window's rings also record where each key's incremental
+    /// aggregates split (read: format 2 too, whose sliding windows rebuild that split). 2: every query kind (sliding
+    /// windows, as-of join quotes, patterns) and the unmatched/evicted counters. 1 (windowed aggregates and stateless
+    /// queries only) is refused.
     /// </summary>
-    public const int Format = 2;
+    public const int Format = 3;
+
+    /// <summary>The oldest snapshot format this build still restores.</summary>
+    public const int OldestReadableFormat = 2;
 
     /// <summary>Queries of the engine that hold state but cannot be checkpointed (empty when the engine can be).</summary>
     public static IReadOnlyList<CqlQuery> Unsupported(CqlEngine engine)
@@ -61,9 +66,9 @@ public static class CqlSnapshots
         try
         {
             var format = reader.ReadInt32();
-            if (format != Format)
+            if (format is < OldestReadableFormat or > Format)
             {
-                throw new InvalidDataException($"The engine snapshot has format {format}; this build reads format {Format} only (its state cannot be converted: replay the partition to rebuild it).");
+                throw new InvalidDataException($"The engine snapshot has format {format}; this build reads format {OldestReadableFormat} up to format {Format} (its state cannot be converted: replay the partition to rebuild it).");
             }
 
             var count = reader.ReadInt32();
@@ -88,7 +93,7 @@ public static class CqlSnapshots
 
                 if (hasState)
                 {
-                    ((ICqlSnapshotable)query).RestoreSnapshot(reader);
+                    ((ICqlSnapshotable)query).RestoreSnapshot(reader, format);
                 }
             }
         }

@@ -19,4 +19,10 @@ public interface ICqlSnapshotable
     /// <exception cref="InvalidDataException">The snapshot does not match this query's layout.</exception>
     /// <exception cref="InvalidOperationException">The query already has state.</exception>
     void RestoreSnapshot(BinaryReader reader);
+
+    /// <summary>
+    /// Restores a snapshot written in an older <paramref name="format"/> that <see cref="CqlSnapshots"/> still reads;
+    /// a query whose part of the format did not change reads it as the current one.
+    /// </summary>
+    void RestoreSnapshot(BinaryReader reader, int format) => RestoreSnapshot(reader);
 }

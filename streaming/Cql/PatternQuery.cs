@@ -276,7 +276,19 @@ internal sealed partial class PatternQuery<T> : EventQuery<T>, IPatternQuery
         _pending++;
         if (_expiryCount == _expirySlot.Length)
         {
-            GrowExpiry();
+            // A match that ends early (completed, broken, evicted by MAX PENDING) leaves its entry here until its
+            // deadline, so with a long WITHIN at a high rate stale entries would outnumber the pending matches without
+            // bound. A full queue at least half stale is compacted instead of grown: the queue stays within 4 × the peak
+            // of pending matches, and each compaction frees at least half its length (O(1) amortized per match).
+            if ((_expiryCount - (_pending - 1)) * 2 >= _expiryCount)
+            {
+                CompactExpiry();
+            }
+
+            if (_expiryCount == _expirySlot.Length)
+            {
+                GrowExpiry();
+            }
         }
 
         var at = (_expiryHead + _expiryCount) & (_expirySlot.Length - 1);
@@ -381,6 +393,29 @@ internal sealed partial class PatternQuery<T> : EventQuery<T>, IPatternQuery
         _head.AsSpan(old).Fill(-1);
         _tail.AsSpan(old).Fill(-1);
     }
+
+    /// <summary>Drops the entries of ended matches, keeping the live ones in deadline order.</summary>
+    private void CompactExpiry()
+    {
+        var mask = _expirySlot.Length - 1;
+        var kept = 0;
+        for (var i = 0; i < _expiryCount; i++)
+        {
+            var from = (_expiryHead + i) & mask;
+            var packed = _expirySlot[from];
+            if (_gen[(int)(packed & 0xFFFF_FFFF)] == (int)(packed >>> 32))
+            {
+                var to = (_expiryHead + kept++) & mask;
+                _expirySlot[to] = packed;
+                _expiryDeadline[to] = _expiryDeadline[from];
+            }
+        }
+
+        _expiryCount = kept;
+    }
+
+    /// <summary>Entries in the expiry queue, live and stale (for the bounded-state tests).</summary>
+    internal int ExpiryEntries => _expiryCount;
 
     private void GrowExpiry()
     {

@@ -170,6 +170,7 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             var ring = _rings[key]!;
             writer.Write(_keys.Keys[key]);
             writer.Write(count);
+            writer.Write(_frontOff[key]);
             for (var i = 0; i < count; i++)
             {
                 CqlSnapshotEvents.Write(writer, in ring[(_ringHead[key] + i) & (ring.Length - 1)]);
@@ -177,7 +178,7 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
         }
     }
 
-    private void RestoreSlidingRings(BinaryReader reader)
+    private void RestoreSlidingRings(BinaryReader reader, int format)
     {
         var events = reader.ReadInt32();
         var keys = reader.ReadInt32();
@@ -187,19 +188,18 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             var keyText = CqlSnapshotEvents.ReadKey(reader);
             var key = _groupByKey ? _keys.GetOrAdd(keyText) : 0;
             var count = reader.ReadInt32();
-            if (count <= 0 || _kind != CqlWindowKind.Sliding)
+            var front = format >= 3 ? reader.ReadInt32() : -1;
+            if (count <= 0 || _kind != CqlWindowKind.Sliding || front > count)
             {
                 throw new InvalidDataException($"The snapshot of '{Name}' has a damaged sliding-window ring for '{keyText}'.");
             }
 
             if (key >= _rings.Length)
             {
-                Array.Resize(ref _rings, Math.Max(16, Math.Max(_rings.Length * 2, key + 1)));
-                Array.Resize(ref _ringHead, _rings.Length);
-                Array.Resize(ref _ringCount, _rings.Length);
+                GrowSlidingKeys(key);
             }
 
-            var ring = new T[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, count))];
+            var ring = NewRing(key, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, count)));
             for (var i = 0; i < count; i++)
             {
                 ring[i] = CqlSnapshotEvents.Read<T>(reader, Join);
@@ -208,6 +208,7 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             _rings[key] = ring;
             _ringHead[key] = 0;
             _ringCount[key] = count;
+            RebuildSlidingAggregates(key, front);
             restored += count;
         }
 
@@ -219,7 +220,9 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
         _slidingEvents = events;
     }
 
-    public void RestoreSnapshot(BinaryReader reader)
+    public void RestoreSnapshot(BinaryReader reader) => RestoreSnapshot(reader, CqlSnapshots.Format);
+
+    public void RestoreSnapshot(BinaryReader reader, int format)
     {
         ArgumentNullException.ThrowIfNull(reader);
         if (_open != 0 || EventsIn != 0 || _slidingEvents != 0)
@@ -302,6 +305,38 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             }
         }
 
-        RestoreSlidingRings(reader);
+        RestoreSlidingRings(reader, format);
+    }
+
+    /// <summary>
+    /// Rebuilds a restored key's two-stacks state from its ring (see ApplySliding): the window starts after the key's
+    /// latest time − size; suffixes over [window, front) and the back over [front, count) are computed as the running
+    /// query computed them, so the rows after a restart are the same to the last bit. A format-2 snapshot has no front
+    /// offset: the whole window becomes the back.
+    /// </summary>
+    private void RebuildSlidingAggregates(int key, int front)
+    {
+        var ring = _rings[key]!;
+        var count = _ringCount[key];
+        var from = EventAccess.Time(in ring[count - 1]) - _size;
+        var win = 0;
+        while (win < count && EventAccess.Time(in ring[win]) <= from)
+        {
+            win++;
+        }
+
+        if (front < win)
+        {
+            front = win;
+        }
+
+        _winOff[key] = win;
+        _frontOff[key] = front;
+        BuildSuffixes(key, win, front);
+        ResetBack(key);
+        for (var i = front; i < count; i++)
+        {
+            _update(in ring[i], _bl, _bd, _bw, key * _nl, key * _nd, key * _nw);
+        }
     }
 }

@@ -62,6 +62,17 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private T[]?[] _rings = [];
     private int[] _ringHead = [];
     private int[] _ringCount = [];
+
+    // Sliding windows, per key (see ApplySliding): ring offsets of the window's first event and of the back; the front's
+    // suffix aggregates, laid out like the ring; the back's aggregate.
+    private int[] _winOff = [];
+    private int[] _frontOff = [];
+    private long[][] _partL = [];
+    private double[][] _partD = [];
+    private Int128[][] _partW = [];
+    private long[] _bl = [];
+    private double[] _bd = [];
+    private Int128[] _bw = [];
     private int _slidingEvents;
     private long[] _l = [];
     private double[] _d = [];
@@ -217,43 +228,71 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     }
 
     /// <summary>
-    /// Sliding window: keeps the key's events of the last SIZE (+ lateness) in time order and, on every event at t,
-    /// aggregates those in (t − size, t] into a scratch slot and emits them. Cost per event is proportional to the
-    /// events of its key in the window; state is those events.
+    /// Sliding window: keeps the key's events of the last SIZE (+ lateness) in time order and, on every event at t, emits
+    /// the aggregates of those in (t − size, t].
     /// </summary>
+    /// <remarks>
+    /// An event at or after the key's latest time (the usual case) is answered incrementally with the two-stacks
+    /// scheme, which needs only the slot merge (so min/max, first/last, FILTER and stddev all work, none of which can be
+    /// subtracted): the key's window [win, count) of its ring is split at <c>front</c>. Each front event i holds the
+    /// aggregate of events i..front−1 (a suffix), built when the front runs empty; the back events [front, count) are
+    /// folded into one aggregate as they arrive. Evicting moves <c>win</c> forward; the row is suffix(win) merged with
+    /// the back aggregate. Each event is thus lifted, merged and folded a constant number of times: O(1) amortized
+    /// instead of O(events in window). An out-of-order event (allowed lateness) is put in its place, its own row is
+    /// aggregated by a scan of its window, and the key's back aggregate is rebuilt: O(window), rare. The structure is a
+    /// function of the ring and <c>front</c> alone, so a restored checkpoint reproduces the same rows bit for bit.
+    /// </remarks>
     private void ApplySliding(in T tick, int key, long time)
     {
         if (key >= _rings.Length)
         {
-            Array.Resize(ref _rings, Math.Max(16, Math.Max(_rings.Length * 2, key + 1)));
-            Array.Resize(ref _ringHead, _rings.Length);
-            Array.Resize(ref _ringCount, _rings.Length);
+            GrowSlidingKeys(key);
         }
 
-        var ring = _rings[key] ??= new T[4];
+        var ring = _rings[key] ??= NewRing(key, 4);
         var head = _ringHead[key];
         var count = _ringCount[key];
+        var win = _winOff[key];
+        var front = _frontOff[key];
         var mask = ring.Length - 1;
+        var inOrder = count == 0 || EventAccess.Time(in ring[(head + count - 1) & mask]) <= time;
+        var from = time - _size;
 
-        // Events at or before watermark − size can be in no future window: every accepted event is at or after the watermark.
+        if (inOrder)
+        {
+            // Evict what left the window; an empty front first takes over the whole back as suffix aggregates.
+            while (win < count && EventAccess.Time(in ring[(head + win) & mask]) <= from)
+            {
+                if (win == front)
+                {
+                    BuildSuffixes(key, front, count);
+                    ResetBack(key);
+                    front = count;
+                }
+
+                win++;
+            }
+        }
+
+        // Events at or before watermark − size can be in no future window: every accepted event is at or after the
+        // watermark. They all lie before the key's window (the window's low bound is at least that).
         var horizon = _watermark == long.MinValue ? long.MinValue : _watermark - _size;
-        while (count > 0 && EventAccess.Time(in ring[head]) <= horizon)
+        var dropped = 0;
+        while (dropped < win && EventAccess.Time(in ring[head]) <= horizon)
         {
             ring[head] = default;
             head = (head + 1) & mask;
-            count--;
-            _slidingEvents--;
+            dropped++;
         }
+
+        count -= dropped;
+        win -= dropped;
+        front -= dropped;
+        _slidingEvents -= dropped;
 
         if (count == ring.Length)
         {
-            var bigger = new T[ring.Length * 2];
-            for (var i = 0; i < count; i++)
-            {
-                bigger[i] = ring[(head + i) & mask];
-            }
-
-            ring = _rings[key] = bigger;
+            ring = GrowRing(key, head, count);
             head = 0;
             mask = ring.Length - 1;
         }
@@ -272,23 +311,63 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         _ringHead[key] = head;
         _ringCount[key] = count;
 
-        _initialLongs.AsSpan().CopyTo(_sl);
-        _initialDoubles.AsSpan().CopyTo(_sd);
-        _sw.AsSpan().Clear();
-        var from = time - _size;
-        for (var i = 0; i < count; i++)
-        {
-            ref readonly var e = ref ring[(head + i) & mask];
-            var t = EventAccess.Time(in e);
-            if (t > from && t <= time)
-            {
-                _update(in e, _sl, _sd, _sw, 0, 0, 0);
-            }
-        }
-
         var keyText = _keys.Keys[key];
         var row = Row;
-        if (_project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings))
+        bool emit;
+        if (inOrder)
+        {
+            int bl = key * _nl, bd = key * _nd, bw = key * _nw;
+            _update(in tick, _bl, _bd, _bw, bl, bd, bw);
+            _winOff[key] = win;
+            _frontOff[key] = front;
+            if (win == front)
+            {
+                emit = _project(_bl, _bd, _bw, bl, bd, bw, keyText, from, time, row.Longs, row.Strings);
+            }
+            else
+            {
+                var p = (head + win) & mask;
+                _partL[key].AsSpan(p * _nl, _nl).CopyTo(_sl);
+                _partD[key].AsSpan(p * _nd, _nd).CopyTo(_sd);
+                _partW[key].AsSpan(p * _nw, _nw).CopyTo(_sw);
+                Merge(_sl, _sd, _sw, 0, 0, 0, _bl, _bd, _bw, bl, bd, bw);
+                emit = _project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings);
+            }
+        }
+        else
+        {
+            // The event landed inside the ring: shift the offsets it moved, drop the front (its suffixes may now miss
+            // the event) and rebuild the back. Then its own window (t − size, t] excludes the later events.
+            if (pos < win)
+            {
+                win++;
+            }
+
+            _winOff[key] = win;
+            _frontOff[key] = win;
+            ResetBack(key);
+            for (var i = win; i < count; i++)
+            {
+                _update(in ring[(head + i) & mask], _bl, _bd, _bw, key * _nl, key * _nd, key * _nw);
+            }
+
+            _initialLongs.AsSpan().CopyTo(_sl);
+            _initialDoubles.AsSpan().CopyTo(_sd);
+            _sw.AsSpan().Clear();
+            for (var i = 0; i < count; i++)
+            {
+                ref readonly var e = ref ring[(head + i) & mask];
+                var t = EventAccess.Time(in e);
+                if (t > from && t <= time)
+                {
+                    _update(in e, _sl, _sd, _sw, 0, 0, 0);
+                }
+            }
+
+            emit = _project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings);
+        }
+
+        if (emit)
         {
             row.Key = keyText;
             row.WindowStart = new Timestamp(from);
@@ -297,6 +376,89 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
             RowsOut++;
             Sink.OnRow(row);
         }
+    }
+
+    /// <summary>Suffix aggregates of ring offsets [from, to): offset i holds events i..to−1, the older event the merge target so ties keep arrival order.</summary>
+    private void BuildSuffixes(int key, int from, int to)
+    {
+        var ring = _rings[key]!;
+        var mask = ring.Length - 1;
+        var head = _ringHead[key];
+        long[] pl = _partL[key];
+        double[] pd = _partD[key];
+        Int128[] pw = _partW[key];
+        for (var i = to - 1; i >= from; i--)
+        {
+            var p = (head + i) & mask;
+            _initialLongs.AsSpan().CopyTo(pl.AsSpan(p * _nl, _nl));
+            _initialDoubles.AsSpan().CopyTo(pd.AsSpan(p * _nd, _nd));
+            pw.AsSpan(p * _nw, _nw).Clear();
+            _update(in ring[p], pl, pd, pw, p * _nl, p * _nd, p * _nw);
+            if (i < to - 1)
+            {
+                var q = (p + 1) & mask;
+                Merge(pl, pd, pw, p * _nl, p * _nd, p * _nw, pl, pd, pw, q * _nl, q * _nd, q * _nw);
+            }
+        }
+    }
+
+    private void ResetBack(int key)
+    {
+        _initialLongs.AsSpan().CopyTo(_bl.AsSpan(key * _nl, _nl));
+        _initialDoubles.AsSpan().CopyTo(_bd.AsSpan(key * _nd, _nd));
+        _bw.AsSpan(key * _nw, _nw).Clear();
+    }
+
+    private void GrowSlidingKeys(int key)
+    {
+        var size = Math.Max(16, Math.Max(_rings.Length * 2, key + 1));
+        var old = _rings.Length;
+        Array.Resize(ref _rings, size);
+        Array.Resize(ref _ringHead, size);
+        Array.Resize(ref _ringCount, size);
+        Array.Resize(ref _winOff, size);
+        Array.Resize(ref _frontOff, size);
+        Array.Resize(ref _partL, size);
+        Array.Resize(ref _partD, size);
+        Array.Resize(ref _partW, size);
+        Array.Resize(ref _bl, size * _nl);
+        Array.Resize(ref _bd, size * _nd);
+        Array.Resize(ref _bw, size * _nw);
+        for (var k = old; k < size; k++)
+        {
+            ResetBack(k);
+        }
+    }
+
+    private T[] NewRing(int key, int capacity)
+    {
+        _partL[key] = new long[capacity * _nl];
+        _partD[key] = new double[capacity * _nd];
+        _partW[key] = new Int128[capacity * _nw];
+        return new T[capacity];
+    }
+
+    /// <summary>Doubles a full ring (events and suffix aggregates), unwrapping it to start at 0.</summary>
+    private T[] GrowRing(int key, int head, int count)
+    {
+        var ring = _rings[key]!;
+        var mask = ring.Length - 1;
+        var pl = _partL[key];
+        var pd = _partD[key];
+        var pw = _partW[key];
+        var bigger = NewRing(key, ring.Length * 2);
+        for (var i = 0; i < count; i++)
+        {
+            var p = (head + i) & mask;
+            bigger[i] = ring[p];
+            pl.AsSpan(p * _nl, _nl).CopyTo(_partL[key].AsSpan(i * _nl));
+            pd.AsSpan(p * _nd, _nd).CopyTo(_partD[key].AsSpan(i * _nd));
+            pw.AsSpan(p * _nw, _nw).CopyTo(_partW[key].AsSpan(i * _nw));
+        }
+
+        _rings[key] = bigger;
+        _ringHead[key] = 0;
+        return bigger;
     }
 
     public override void Complete() => CloseUpTo(long.MaxValue, int.MaxValue);
@@ -560,63 +722,71 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     }
 
     /// <summary>Folds session <paramref name="src"/> into <paramref name="dst"/> (both of one key).</summary>
-    private void Merge(int dst, int src)
+    private void Merge(int dst, int src) =>
+        Merge(_l, _d, _w, dst * _nl, dst * _nd, dst * _nw, _l, _d, _w, src * _nl, src * _nd, src * _nw);
+
+    /// <summary>
+    /// Folds the aggregate at (<paramref name="sL"/>, <paramref name="sD"/>, <paramref name="sW"/>) + offsets into the one
+    /// at (<paramref name="dL"/>, <paramref name="dD"/>, <paramref name="dW"/>) + offsets. Any two aggregates of one key
+    /// merge; on equal times the destination keeps first and the source gives last, so pass the older events as the
+    /// destination.
+    /// </summary>
+    private void Merge(long[] dL, double[] dD, Int128[] dW, int dl, int dd, int dw, long[] sL, double[] sD, Int128[] sW, int sl, int sd, int sw)
     {
-        int dl = dst * _nl, sl = src * _nl, dd = dst * _nd, sd = src * _nd, dw = dst * _nw, sw = src * _nw;
-        var na = _l[dl + CqlCompiler.CountOffset];
-        var nb = _l[sl + CqlCompiler.CountOffset];
-        var srcFirst = _l[sl + CqlCompiler.MinTimeOffset] < _l[dl + CqlCompiler.MinTimeOffset];
-        var srcLast = _l[sl + CqlCompiler.MaxTimeOffset] >= _l[dl + CqlCompiler.MaxTimeOffset];
+        var na = dL[dl + CqlCompiler.CountOffset];
+        var nb = sL[sl + CqlCompiler.CountOffset];
+        var srcFirst = sL[sl + CqlCompiler.MinTimeOffset] < dL[dl + CqlCompiler.MinTimeOffset];
+        var srcLast = sL[sl + CqlCompiler.MaxTimeOffset] >= dL[dl + CqlCompiler.MaxTimeOffset];
         foreach (var a in _aggregates)
         {
             // A filtered aggregate merges by its own count and times (see AggregateSlot.F).
             var filtered = a.F >= 0;
-            var (an, bn) = filtered ? (_l[dl + a.F], _l[sl + a.F]) : (na, nb);
-            var takeFirst = filtered ? _l[sl + a.F + 1] < _l[dl + a.F + 1] : srcFirst;
-            var takeLast = filtered ? _l[sl + a.F + 2] >= _l[dl + a.F + 2] : srcLast;
+            var (an, bn) = filtered ? (dL[dl + a.F], sL[sl + a.F]) : (na, nb);
+            var takeFirst = filtered ? sL[sl + a.F + 1] < dL[dl + a.F + 1] : srcFirst;
+            var takeLast = filtered ? sL[sl + a.F + 2] >= dL[dl + a.F + 2] : srcLast;
 
             switch (a.Kind)
             {
                 case AggregateKind.Count:
                     break;
                 case AggregateKind.Sum or AggregateKind.Avg when a.W >= 0:
-                    _w[dw + a.W] += _w[sw + a.W];
+                    dW[dw + a.W] += sW[sw + a.W];
                     break;
                 case AggregateKind.Sum or AggregateKind.Avg when a.D >= 0:
-                    _d[dd + a.D] += _d[sd + a.D];
+                    dD[dd + a.D] += sD[sd + a.D];
                     break;
                 case AggregateKind.Sum or AggregateKind.Avg:
-                    _l[dl + a.L] += _l[sl + a.L];
+                    dL[dl + a.L] += sL[sl + a.L];
                     break;
                 case AggregateKind.Min when a.D >= 0:
-                    _d[dd + a.D] = Math.Min(_d[dd + a.D], _d[sd + a.D]);
+                    dD[dd + a.D] = Math.Min(dD[dd + a.D], sD[sd + a.D]);
                     break;
                 case AggregateKind.Min:
-                    _l[dl + a.L] = Math.Min(_l[dl + a.L], _l[sl + a.L]);
+                    dL[dl + a.L] = Math.Min(dL[dl + a.L], sL[sl + a.L]);
                     break;
                 case AggregateKind.Max when a.D >= 0:
-                    _d[dd + a.D] = Math.Max(_d[dd + a.D], _d[sd + a.D]);
+                    dD[dd + a.D] = Math.Max(dD[dd + a.D], sD[sd + a.D]);
                     break;
                 case AggregateKind.Max:
-                    _l[dl + a.L] = Math.Max(_l[dl + a.L], _l[sl + a.L]);
+                    dL[dl + a.L] = Math.Max(dL[dl + a.L], sL[sl + a.L]);
                     break;
                 case AggregateKind.First or AggregateKind.Last:
                     if (a.Kind == AggregateKind.First ? takeFirst : takeLast)
                     {
                         if (a.D >= 0)
                         {
-                            _d[dd + a.D] = _d[sd + a.D];
+                            dD[dd + a.D] = sD[sd + a.D];
                         }
                         else
                         {
-                            _l[dl + a.L] = _l[sl + a.L];
+                            dL[dl + a.L] = sL[sl + a.L];
                         }
                     }
 
                     break;
                 case AggregateKind.Vwap:
-                    _w[dw + a.W] += _w[sw + a.W];
-                    _l[dl + a.L] += _l[sl + a.L];
+                    dW[dw + a.W] += sW[sw + a.W];
+                    dL[dl + a.L] += sL[sl + a.L];
                     break;
                 case AggregateKind.StdDev:
                     // Chan et al.: combine (n, mean, M2) of two samples; a side a filter left empty contributes nothing.
@@ -626,9 +796,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                         break;
                     }
 
-                    var delta = _d[sd + a.D] - _d[dd + a.D];
-                    _d[dd + a.D] += delta * bn / n;
-                    _d[dd + a.D + 1] += _d[sd + a.D + 1] + (delta * delta * an * bn / n);
+                    var delta = sD[sd + a.D] - dD[dd + a.D];
+                    dD[dd + a.D] += delta * bn / n;
+                    dD[dd + a.D + 1] += sD[sd + a.D + 1] + (delta * delta * an * bn / n);
                     break;
                 default:
                     throw new InvalidOperationException($"Unhandled aggregate {a.Kind}.");
@@ -638,14 +808,14 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         // Each filter's [count, first, last] once, after every aggregate read the values from before the merge.
         foreach (var f in _filterSlots)
         {
-            _l[dl + f] += _l[sl + f];
-            _l[dl + f + 1] = Math.Min(_l[dl + f + 1], _l[sl + f + 1]);
-            _l[dl + f + 2] = Math.Max(_l[dl + f + 2], _l[sl + f + 2]);
+            dL[dl + f] += sL[sl + f];
+            dL[dl + f + 1] = Math.Min(dL[dl + f + 1], sL[sl + f + 1]);
+            dL[dl + f + 2] = Math.Max(dL[dl + f + 2], sL[sl + f + 2]);
         }
 
-        _l[dl + CqlCompiler.CountOffset] = na + nb;
-        _l[dl + CqlCompiler.MinTimeOffset] = Math.Min(_l[dl + CqlCompiler.MinTimeOffset], _l[sl + CqlCompiler.MinTimeOffset]);
-        _l[dl + CqlCompiler.MaxTimeOffset] = Math.Max(_l[dl + CqlCompiler.MaxTimeOffset], _l[sl + CqlCompiler.MaxTimeOffset]);
+        dL[dl + CqlCompiler.CountOffset] = na + nb;
+        dL[dl + CqlCompiler.MinTimeOffset] = Math.Min(dL[dl + CqlCompiler.MinTimeOffset], sL[sl + CqlCompiler.MinTimeOffset]);
+        dL[dl + CqlCompiler.MaxTimeOffset] = Math.Max(dL[dl + CqlCompiler.MaxTimeOffset], sL[sl + CqlCompiler.MaxTimeOffset]);
     }
 
     private void Grow(int capacity)

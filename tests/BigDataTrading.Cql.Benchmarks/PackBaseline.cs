@@ -38,9 +38,13 @@ internal static class PackBaseline
         public readonly Int128[] HopNotional = new Int128[5];
         public readonly long[] HopVolume = new long[5];
 
-        // trade_burst: ring of the last 10 s
+        // trade_burst: ring of the last 10 s, event seq at index seq & mask; running volume; monotonic deques of seqs
+        // whose prices fall (max) and rise (min) from the front, so the window's high and low are at the fronts.
         public long[] RingTime = new long[16], RingPrice = new long[16], RingSize = new long[16];
-        public int RingHead, RingCount;
+        public long RingStart, RingVolume;
+        public int RingCount;
+        public long[] MaxQ = new long[16], MinQ = new long[16];
+        public int MaxHead, MaxCount, MinHead, MinCount;
 
         // activity_sessions
         public long SessionFirst = long.MinValue, SessionLast, SessionTrades, SessionVolume;
@@ -198,11 +202,24 @@ internal static class PackBaseline
                 sym.HopVolume[k] += size;
             }
 
-            // trade_burst: (t − 10 s, t]
+            // trade_burst: (t − 10 s, t], O(1) amortized per trade
             var mask = sym.RingTime.Length - 1;
-            while (sym.RingCount > 0 && sym.RingTime[sym.RingHead] <= time - (10 * Second))
+            while (sym.RingCount > 0 && sym.RingTime[sym.RingStart & mask] <= time - (10 * Second))
             {
-                sym.RingHead = (sym.RingHead + 1) & mask;
+                sym.RingVolume -= sym.RingSize[sym.RingStart & mask];
+                if (sym.MaxCount > 0 && sym.MaxQ[sym.MaxHead] == sym.RingStart)
+                {
+                    sym.MaxHead = (sym.MaxHead + 1) & mask;
+                    sym.MaxCount--;
+                }
+
+                if (sym.MinCount > 0 && sym.MinQ[sym.MinHead] == sym.RingStart)
+                {
+                    sym.MinHead = (sym.MinHead + 1) & mask;
+                    sym.MinCount--;
+                }
+
+                sym.RingStart++;
                 sym.RingCount--;
             }
 
@@ -212,23 +229,30 @@ internal static class PackBaseline
                 mask = sym.RingTime.Length - 1;
             }
 
-            var at = (sym.RingHead + sym.RingCount) & mask;
+            var seq = sym.RingStart + sym.RingCount;
+            var at = seq & mask;
             sym.RingTime[at] = time;
             sym.RingPrice[at] = p;
             sym.RingSize[at] = size;
             sym.RingCount++;
+            sym.RingVolume += size;
+            while (sym.MaxCount > 0 && sym.RingPrice[sym.MaxQ[(sym.MaxHead + sym.MaxCount - 1) & mask] & mask] <= p)
+            {
+                sym.MaxCount--;
+            }
+
+            sym.MaxQ[(sym.MaxHead + sym.MaxCount++) & mask] = seq;
+            while (sym.MinCount > 0 && sym.RingPrice[sym.MinQ[(sym.MinHead + sym.MinCount - 1) & mask] & mask] >= p)
+            {
+                sym.MinCount--;
+            }
+
+            sym.MinQ[(sym.MinHead + sym.MinCount++) & mask] = seq;
             if (sym.RingCount >= 50)
             {
-                long volume = 0, high = long.MinValue, low = long.MaxValue;
-                for (var j = 0; j < sym.RingCount; j++)
-                {
-                    var x = (sym.RingHead + j) & mask;
-                    volume += sym.RingSize[x];
-                    high = Math.Max(high, sym.RingPrice[x]);
-                    low = Math.Min(low, sym.RingPrice[x]);
-                }
-
-                Add("trade_burst", sym.RingCount + volume + (high - low));
+                var high = sym.RingPrice[sym.MaxQ[sym.MaxHead] & mask];
+                var low = sym.RingPrice[sym.MinQ[sym.MinHead] & mask];
+                Add("trade_burst", sym.RingCount + sym.RingVolume + (high - low));
             }
 
             // activity_sessions
@@ -403,18 +427,30 @@ internal static class PackBaseline
         pending.RemoveRange(0, n);
     }
 
+    // Doubles the ring keeping event seq at index seq & mask, and lays the deques out from index 0.
     private static void GrowRing(Sym s)
     {
         var n = s.RingTime.Length;
-        long[] time = new long[n * 2], price = new long[n * 2], size = new long[n * 2];
-        for (var j = 0; j < n; j++)
+        var mask = (n * 2) - 1;
+        long[] time = new long[n * 2], price = new long[n * 2], size = new long[n * 2], maxQ = new long[n * 2], minQ = new long[n * 2];
+        for (var j = 0; j < s.RingCount; j++)
         {
-            var x = (s.RingHead + j) & (n - 1);
-            time[j] = s.RingTime[x];
-            price[j] = s.RingPrice[x];
-            size[j] = s.RingSize[x];
+            var seq = s.RingStart + j;
+            time[seq & mask] = s.RingTime[seq & (n - 1)];
+            price[seq & mask] = s.RingPrice[seq & (n - 1)];
+            size[seq & mask] = s.RingSize[seq & (n - 1)];
         }
 
-        (s.RingTime, s.RingPrice, s.RingSize, s.RingHead) = (time, price, size, 0);
+        for (var j = 0; j < s.MaxCount; j++)
+        {
+            maxQ[j] = s.MaxQ[(s.MaxHead + j) & (n - 1)];
+        }
+
+        for (var j = 0; j < s.MinCount; j++)
+        {
+            minQ[j] = s.MinQ[(s.MinHead + j) & (n - 1)];
+        }
+
+        (s.RingTime, s.RingPrice, s.RingSize, s.MaxQ, s.MinQ, s.MaxHead, s.MinHead) = (time, price, size, maxQ, minQ, 0, 0);
     }
 }

@@ -13,12 +13,12 @@ internal static class PackBench
     private const int Runs = 5;
 
     /// <summary>The shipped pack over a synthetic market (half trades, half quotes) vs <see cref="PackBaseline"/>.</summary>
-    public static int Throughput(int events, int symbols)
+    public static int Throughput(int events, int symbols, bool live)
     {
-        var (pack, tape, dir) = Setup(events, symbols);
+        var (pack, tape, dir) = Setup(events, symbols, live);
         try
         {
-            Console.WriteLine($"trading pack ({Queries(pack)} queries) over {events:N0} pre-decoded events ({tape.Trades.Length:N0} trades, {tape.Quotes.Length:N0} quotes), {symbols:N0} symbols, {Runs} timed runs after 1 warm-up");
+            Console.WriteLine($"trading pack ({Queries(pack)} queries) over {events:N0} pre-decoded events ({tape.Trades.Length:N0} trades, {tape.Quotes.Length:N0} quotes), {symbols:N0} symbols, {Runs} timed runs after 1 warm-up; {TapeText(live)}");
             var engineRates = new List<double>();
             var baselineRates = new List<double>();
             var steadyBytes = new List<double>();
@@ -78,11 +78,12 @@ internal static class PackBench
     }
 
     /// <summary>Each query of the pack alone (with the pack's streams and table), to see where the time goes.</summary>
-    public static int PerQuery(int events, int symbols)
+    public static int PerQuery(int events, int symbols, bool live)
     {
-        var (pack, tape, dir) = Setup(events, symbols);
+        var (pack, tape, dir) = Setup(events, symbols, live);
         try
         {
+            Console.WriteLine($"each query of the pack alone over {events:N0} events, {symbols:N0} symbols, median of 3 runs; {TapeText(live)}");
             var script = CqlParser.Parse(pack);
             foreach (var query in script.Statements.OfType<CreateQueryStatement>())
             {
@@ -320,12 +321,23 @@ internal static class PackBench
         return growth <= 1.10 ? 0 : 1;
     }
 
-    private static (string Pack, MarketTape Tape, string Dir) Setup(int events, int symbols)
+    /// <summary>
+    /// The pack and its tape: a compressed trading day, or with <paramref name="live"/> events 2 µs apart in event time
+    /// (a 500 k events/s feed: each of 1,000 symbols trades ~250 times a second, so a 10 s window holds ~2,500 trades).
+    /// </summary>
+    private static (string Pack, MarketTape Tape, string Dir) Setup(int events, int symbols, bool live = false)
     {
         var dir = Directory.CreateTempSubdirectory("cql-bench-").FullName;
         var pack = SyntheticMarket.PackFor(File.ReadAllText(PackPath()), symbols, dir);
-        return (pack, SyntheticMarket.Generate(events, symbols), dir);
+        var span = events * LiveSpacingNanos;
+        return (pack, live ? SyntheticMarket.Generate(events, symbols, 42, 0, span, LiveStart(span)) : SyntheticMarket.Generate(events, symbols), dir);
     }
+
+    private const long LiveSpacingNanos = 2_000;
+
+    private static string TapeText(bool live) => live
+        ? $"tape: live density, {LiveSpacingNanos / 1000} µs between events ({1e9 / LiveSpacingNanos:N0} events/s of market)"
+        : "tape: compressed day (6.5 hours of event time)";
 
     private static int Queries(string pack) => CqlParser.Parse(pack).Statements.OfType<CreateQueryStatement>().Count();
 

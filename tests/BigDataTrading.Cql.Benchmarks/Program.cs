@@ -12,8 +12,9 @@ namespace BigDataTrading.Cql.Benchmarks;
 /// CQL engine benchmarks on one thread over pre-decoded ticks, each against a hand-written C# baseline computing the same
 /// rows in the same run; medians of 5 timed runs after one warm-up. Usage:
 /// <c>dotnet run -c Release --project tests/BigDataTrading.Cql.Benchmarks -- [mode] [args]</c> with mode
-/// <c>aggregate [ticks] [symbols]</c> (one grouped aggregate and OHLCV), <c>pack [events] [symbols]</c> (the shipped
-/// trading pack), <c>latency [events] [symbols] [events/s] [live]</c> (per-event latency at a paced load over a whole
+/// <c>aggregate [ticks] [symbols]</c> (one grouped aggregate and OHLCV), <c>pack [events] [symbols] [live]</c> (the
+/// shipped trading pack; <c>live</c>: a tape as dense as a live feed, 2 µs between events), <c>per-query</c> (the same,
+/// each query alone), <c>latency [events] [symbols] [events/s] [live]</c> (per-event latency at a paced load over a whole
 /// trading day compressed into the run, or with <c>live</c> a tape whose event time runs with the wall clock),
 /// <c>keys [events] [keys]</c> (1M distinct keys), <c>memory [events] [keys]</c> (state and memory over a long run),
 /// or <c>all</c> (default: every mode with its defaults).
@@ -37,12 +38,12 @@ public static class Program
         return mode switch
         {
             "aggregate" => Aggregate((int)Arg(0, 10_000_000), (int)Arg(1, 1_000)),
-            "pack" => PackBench.Throughput((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
-            "per-query" => PackBench.PerQuery((int)Arg(0, 4_000_000), (int)Arg(1, 1_000)),
+            "pack" => PackBench.Throughput((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), live: args.Contains("live")),
+            "per-query" => PackBench.PerQuery((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), live: args.Contains("live")),
             "latency" => PackBench.Latency((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), Arg(2, 0), live: args.Contains("live")),
             "keys" => PackBench.DistinctKeys((int)Arg(0, 5_000_000), (int)Arg(1, 1_000_000)),
             "memory" => PackBench.Memory(Arg(0, 10_000_000), (int)Arg(1, 100_000)),
-            "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000) | PackBench.Latency(4_000_000, 1_000, 0, live: false)
+            "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000, live: false) | PackBench.Latency(4_000_000, 1_000, 0, live: false)
                 | PackBench.DistinctKeys(5_000_000, 1_000_000) | PackBench.Memory(10_000_000, 100_000),
             _ => throw new ArgumentException($"unknown mode '{mode}': aggregate, pack, latency, keys, memory or all"),
         };

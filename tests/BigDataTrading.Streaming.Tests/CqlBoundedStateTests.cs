@@ -97,6 +97,35 @@ public sealed class CqlBoundedStateTests : IDisposable
         Assert.True(memory[^1] <= memory[0] * 1.10, $"memory grew: {string.Join(", ", memory.Select(m => m / 1_000_000 + " MB"))}");
     }
 
+    [Fact]
+    public void Pattern_matches_that_end_early_do_not_pile_up_under_a_long_within()
+    {
+        // Every trade starts a match (EVERY a) that the next higher print completes or MAX PENDING evicts, so matches
+        // end within a few events, yet each keeps a place in the expiry queue until its deadline an hour later. One
+        // million trades in 1,000 s: those places would hold ~16 MB; the queue must stay near the 2 pending matches.
+        var engine = CqlEngine.Compile(CqlTestKit.TradesStream + """
+            CREATE QUERY up AS SELECT a.price AS p0, b.price AS p1
+              FROM PATTERN (EVERY a = trades -> b = trades(price > a.price)) WITHIN 1 HOUR MAX PENDING 2
+            """, new CountingSink());
+        var start = CqlTestKit.T0.UnixNanoseconds;
+        ulong seed = 11;
+        var spy = Symbol.Parse("SPY");
+        var memory = new List<long>();
+        for (var n = 0; n < 1_000_000; n++)
+        {
+            var r = Next(ref seed);
+            var tick = new TradeTick(spy, new Timestamp(start + (n * 1_000_000L)), new Price(100_00000000 + (long)(r % 2_000) * 1_000_000), 100, n);
+            engine.OnTrade(in tick);
+            if (n is 100_000 or 999_999)
+            {
+                memory.Add(GC.GetTotalMemory(forceFullCollection: true));
+            }
+        }
+
+        Assert.InRange(engine.Queries[0].PendingMatches, 1, 2);
+        Assert.True(memory[1] - memory[0] < 2_000_000, $"memory grew by {(memory[1] - memory[0]) / 1_000_000.0:F1} MB over 900,000 trades");
+    }
+
     private static ulong Next(ref ulong state)
     {
         var z = state += 0x9E3779B97F4A7C15;

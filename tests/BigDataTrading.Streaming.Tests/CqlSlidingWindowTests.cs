@@ -1,4 +1,5 @@
 using BigDataTrading.Core.Instruments;
+using BigDataTrading.Core.MarketData;
 using BigDataTrading.Core.Time;
 using BigDataTrading.Streaming.Cql;
 using static BigDataTrading.Streaming.Tests.CqlTestKit;
@@ -44,6 +45,67 @@ public sealed class CqlSlidingWindowTests
         // (10 s, 20 s] excludes the event at 10 s; the event at 12 s arrives last and its window (2 s, 12 s] holds 10 s and 12 s.
         Assert.Equal([1L, 1L, 2L], sink.Rows.Select(r => (long)r["n"]));
         Assert.Equal([1L, 2L, 5L], sink.Rows.Select(r => (long)r["volume"]));
+    }
+
+    [Fact]
+    public void Incremental_sliding_aggregates_equal_a_scan_of_the_window_with_out_of_order_ties_late_events_and_filters()
+    {
+        // Three symbols, 6,000 trades: time mostly advances, one in ten steps back (up to 1.5 s, so some fall past the
+        // 1 s lateness and are late), one in ten repeats the previous time. Every row must equal a scan of its window.
+        var random = new Random(20261124);
+        var symbols = new[] { "SPY", "IBM", "AAPL" };
+        var ticks = new List<TradeTick>();
+        var now = 0;
+        for (var i = 0; i < 6_000; i++)
+        {
+            var roll = random.NextDouble();
+            var ms = roll < 0.1 ? now - random.Next(0, 1_500) : roll < 0.2 ? now : now += random.Next(0, 40);
+            ticks.Add(Trade(symbols[random.Next(symbols.Length)], ms / 1000.0, 100m + (random.Next(-500, 500) / 100m), random.Next(1, 6) * 100));
+        }
+
+        var (_, sink) = Run("""
+            CREATE VIEW rolling AS SELECT symbol, count(*) AS n, sum(size) AS volume, min(price) AS low, max(price) AS high,
+              first(price) AS open, last(price) AS close, stddev(price) AS sd, avg(size) AS avg_size,
+              count(*) FILTER (WHERE size >= 300) AS big, sum(size) FILTER (WHERE size >= 300) AS big_volume,
+              first(price) FILTER (WHERE size >= 300) AS big_open, last(price) FILTER (WHERE size >= 300) AS big_close
+            FROM trades WINDOW SLIDING(2 SECONDS, ALLOWED LATENESS 1 SECOND) GROUP BY symbol
+            """, [.. ticks]);
+
+        var accepted = new List<TradeTick>();
+        var maxTime = long.MinValue;
+        var row = 0;
+        foreach (var t in ticks)
+        {
+            var time = t.Time.UnixNanoseconds;
+            if (maxTime != long.MinValue && time < maxTime - Timestamp.NanosPerSecond)
+            {
+                continue;
+            }
+
+            maxTime = Math.Max(maxTime, time);
+            accepted.Add(t);
+
+            // The window in ring order: by time, equal times by arrival; later arrivals are not in this row yet.
+            var window = accepted.Where(e => e.Symbol == t.Symbol && e.Time.UnixNanoseconds > time - (2 * Timestamp.NanosPerSecond) && e.Time.UnixNanoseconds <= time)
+                .Select((e, arrival) => (e, arrival)).OrderBy(x => x.e.Time.UnixNanoseconds).ThenBy(x => x.arrival).Select(x => x.e).ToList();
+            var big = window.Where(e => e.Size >= 300).ToList();
+            var prices = window.Select(e => (double)e.Price.ToDecimal()).ToList();
+            var mean = prices.Average();
+            var r = sink.Rows[row++];
+            Assert.Equal(
+                (t.Symbol.ToString(), (long)window.Count, window.Sum(e => e.Size), window.Min(e => e.Price), window.Max(e => e.Price), window[0].Price, window[^1].Price),
+                (r.Key, (long)r["n"], (long)r["volume"], (Price)r["low"], (Price)r["high"], (Price)r["open"], (Price)r["close"]));
+            Assert.Equal(
+                ((long)big.Count, big.Sum(e => e.Size), big.Count == 0 ? default : big[0].Price, big.Count == 0 ? default : big[^1].Price),
+                ((long)r["big"], (long)r["big_volume"], (Price)r["big_open"], (Price)r["big_close"]));
+            Assert.Equal(window.Average(e => (double)e.Size), (double)r["avg_size"], 9);
+            var sd = window.Count < 2 ? double.NaN : Math.Sqrt(prices.Sum(p => (p - mean) * (p - mean)) / (window.Count - 1));
+            Assert.Equal(sd, (double)r["sd"], 9);
+        }
+
+        Assert.Equal(row, sink.Rows.Count);
+        Assert.Equal(ticks.Count - accepted.Count, sink.Late.Count);
+        Assert.InRange(sink.Late.Count, 1, ticks.Count / 10);
     }
 
     [Theory]
