@@ -48,6 +48,7 @@ internal sealed record AggregatePlan<T>(
     bool GroupByKey,
     EventPredicate<T>? Where,
     AggregateUpdater<T> Update,
+    AggregateUpdater<T>? UpdateNewestFirst,
     GroupProjector Project,
     ImmutableArray<AggregateSlot> Aggregates,
     long[] InitialLongs,
@@ -271,6 +272,7 @@ internal static class CqlCompiler
         var project = Expression.Lambda<GroupProjector>(Expression.Block(projectBody), group.L, group.D, group.W, group.Lb, group.Db, group.Wb, group.Key, group.WindowStart, group.WindowEnd, longs, strings).Compile();
 
         var update = BuildUpdate<T>(group);
+        var updateNewestFirst = select.Window.Kind == CqlWindowKind.Sliding ? BuildUpdate<T>(group, newestFirst: true) : null;
         var initialLongs = new long[group.LongCount];
         var initialDoubles = new double[group.DoubleCount];
         initialLongs[MinTimeOffset] = long.MaxValue;
@@ -309,6 +311,7 @@ internal static class CqlCompiler
             groupByKey,
             where,
             update,
+            updateNewestFirst,
             project,
             [.. group.Aggregates.Select(a => a.Slot)],
             initialLongs,
@@ -400,9 +403,16 @@ internal static class CqlCompiler
         return Expression.Lambda<EventPredicate<T>>(where.Expr, scope.Tick).Compile();
     }
 
-    /// <summary>Builds the per-event update of one window slot from the aggregates' argument expressions.</summary>
-    private static AggregateUpdater<T> BuildUpdate<T>(Scope g)
+    /// <summary>
+    /// Builds the per-event update of one window slot from the aggregates' argument expressions. Events normally come
+    /// oldest first, so on equal times the earlier arrival stays first and the later one becomes last. With
+    /// <paramref name="newestFirst"/> the events come newest first (a sliding window folding its suffixes backwards):
+    /// the tie rules flip so the slot ends up the same.
+    /// </summary>
+    private static AggregateUpdater<T> BuildUpdate<T>(Scope g, bool newestFirst = false)
     {
+        Expression IsFirst(Expression time, Expression first) => newestFirst ? Expression.LessThanOrEqual(time, first) : Expression.LessThan(time, first);
+        Expression IsLast(Expression time, Expression last) => newestFirst ? Expression.GreaterThan(time, last) : Expression.GreaterThanOrEqual(time, last);
         var body = new List<Expression>();
         var n = Expression.Variable(typeof(long), "n");
         var time = Expression.Variable(typeof(long), "time");
@@ -414,11 +424,11 @@ internal static class CqlCompiler
 
         body.Add(Expression.Assign(n, Expression.PreIncrementAssign(LAt(CountOffset))));
         body.Add(Expression.Assign(time, new Scope(g.Frame, grouped: false) { Tick = g.Tick }.Compile(new CqlColumnRef(default, "time", g.Frame.Bindings[0].Name)).Expr));
-        body.Add(Expression.Assign(isFirst, Expression.LessThan(time, LAt(MinTimeOffset))));
+        body.Add(Expression.Assign(isFirst, IsFirst(time, LAt(MinTimeOffset))));
         body.Add(Expression.IfThen(isFirst, Expression.Assign(LAt(MinTimeOffset), time)));
 
         // Ties keep the later arrival as "last", as a bar's close does.
-        body.Add(Expression.Assign(isLast, Expression.GreaterThanOrEqual(time, LAt(MaxTimeOffset))));
+        body.Add(Expression.Assign(isLast, IsLast(time, LAt(MaxTimeOffset))));
         body.Add(Expression.IfThen(isLast, Expression.Assign(LAt(MaxTimeOffset), time)));
         foreach (var (slot, arg0, arg1, _) in g.Aggregates.Where(a => a.Filter is null))
         {
@@ -436,9 +446,9 @@ internal static class CqlCompiler
             var admitted = new List<Expression>
             {
                 Expression.Assign(fn, Expression.PreIncrementAssign(LAt(f))),
-                Expression.Assign(fFirst, Expression.LessThan(time, LAt(f + 1))),
+                Expression.Assign(fFirst, IsFirst(time, LAt(f + 1))),
                 Expression.IfThen(fFirst, Expression.Assign(LAt(f + 1), time)),
-                Expression.Assign(fLast, Expression.GreaterThanOrEqual(time, LAt(f + 2))),
+                Expression.Assign(fLast, IsLast(time, LAt(f + 2))),
                 Expression.IfThen(fLast, Expression.Assign(LAt(f + 2), time)),
             };
             foreach (var (slot, arg0, arg1, _) in shared)

@@ -26,6 +26,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
 {
     private readonly EventPredicate<T>? _where;
     private readonly AggregateUpdater<T> _update;
+    private readonly AggregateUpdater<T>? _updateNewestFirst;
     private readonly GroupProjector _project;
     private readonly CqlWindowKind _kind;
     private readonly long _size;
@@ -103,6 +104,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         var plan = compiled.Plan;
         _where = plan.Where;
         _update = plan.Update;
+        _updateNewestFirst = plan.UpdateNewestFirst;
         _project = plan.Project;
         _kind = plan.Window.Kind;
         _size = plan.Window.SizeNanos;
@@ -378,7 +380,10 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         }
     }
 
-    /// <summary>Suffix aggregates of ring offsets [from, to): offset i holds events i..to−1, the older event the merge target so ties keep arrival order.</summary>
+    /// <summary>
+    /// Suffix aggregates of ring offsets [from, to): offset i holds events i..to−1, folded newest first (each slot is
+    /// the next one's copy plus its own event, with the tie rules for that order).
+    /// </summary>
     private void BuildSuffixes(int key, int from, int to)
     {
         var ring = _rings[key]!;
@@ -387,18 +392,25 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         long[] pl = _partL[key];
         double[] pd = _partD[key];
         Int128[] pw = _partW[key];
+        var fold = _updateNewestFirst!;
         for (var i = to - 1; i >= from; i--)
         {
             var p = (head + i) & mask;
-            _initialLongs.AsSpan().CopyTo(pl.AsSpan(p * _nl, _nl));
-            _initialDoubles.AsSpan().CopyTo(pd.AsSpan(p * _nd, _nd));
-            pw.AsSpan(p * _nw, _nw).Clear();
-            _update(in ring[p], pl, pd, pw, p * _nl, p * _nd, p * _nw);
-            if (i < to - 1)
+            if (i == to - 1)
+            {
+                _initialLongs.AsSpan().CopyTo(pl.AsSpan(p * _nl, _nl));
+                _initialDoubles.AsSpan().CopyTo(pd.AsSpan(p * _nd, _nd));
+                pw.AsSpan(p * _nw, _nw).Clear();
+            }
+            else
             {
                 var q = (p + 1) & mask;
-                Merge(pl, pd, pw, p * _nl, p * _nd, p * _nw, pl, pd, pw, q * _nl, q * _nd, q * _nw);
+                pl.AsSpan(q * _nl, _nl).CopyTo(pl.AsSpan(p * _nl, _nl));
+                pd.AsSpan(q * _nd, _nd).CopyTo(pd.AsSpan(p * _nd, _nd));
+                pw.AsSpan(q * _nw, _nw).CopyTo(pw.AsSpan(p * _nw, _nw));
             }
+
+            fold(in ring[p], pl, pd, pw, p * _nl, p * _nd, p * _nw);
         }
     }
 
