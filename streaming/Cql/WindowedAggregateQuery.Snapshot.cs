@@ -152,28 +152,29 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
     private void WriteSlidingRings(BinaryWriter writer)
     {
         var keys = 0;
-        for (var key = 0; key < _ringCount.Length; key++)
+        for (var key = 0; key < _sk.Length; key++)
         {
-            keys += _ringCount[key] > 0 ? 1 : 0;
+            keys += _sk[key].Count > 0 ? 1 : 0;
         }
 
         writer.Write(_slidingEvents);
         writer.Write(keys);
-        for (var key = 0; key < _ringCount.Length; key++)
+        for (var key = 0; key < _sk.Length; key++)
         {
-            var count = _ringCount[key];
+            var count = _sk[key].Count;
             if (count == 0)
             {
                 continue;
             }
 
-            var ring = _rings[key]!;
+            var ring = _sk[key].Ring!;
             writer.Write(_keys.Keys[key]);
             writer.Write(count);
-            writer.Write(_frontOff[key]);
+            writer.Write(_sk[key].Front);
+            writer.Write(_sk[key].Mid);
             for (var i = 0; i < count; i++)
             {
-                CqlSnapshotEvents.Write(writer, in ring[(_ringHead[key] + i) & (ring.Length - 1)]);
+                CqlSnapshotEvents.Write(writer, in ring[(_sk[key].Head + i) & (ring.Length - 1)]);
             }
         }
     }
@@ -189,12 +190,13 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             var key = _groupByKey ? _keys.GetOrAdd(keyText) : 0;
             var count = reader.ReadInt32();
             var front = format >= 3 ? reader.ReadInt32() : -1;
-            if (count <= 0 || _kind != CqlWindowKind.Sliding || front > count)
+            var mid = format >= 3 ? reader.ReadInt32() : -1;
+            if (count <= 0 || _kind != CqlWindowKind.Sliding || front > count || mid > count || (mid >= 0 && mid < front))
             {
                 throw new InvalidDataException($"The snapshot of '{Name}' has a damaged sliding-window ring for '{keyText}'.");
             }
 
-            if (key >= _rings.Length)
+            if (key >= _sk.Length)
             {
                 GrowSlidingKeys(key);
             }
@@ -205,10 +207,10 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
                 ring[i] = CqlSnapshotEvents.Read<T>(reader, Join);
             }
 
-            _rings[key] = ring;
-            _ringHead[key] = 0;
-            _ringCount[key] = count;
-            RebuildSlidingAggregates(key, front);
+            _sk[key].Ring = ring;
+            _sk[key].Head = 0;
+            _sk[key].Count = count;
+            RebuildSlidingAggregates(key, front, mid);
             restored += count;
         }
 
@@ -309,15 +311,15 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
     }
 
     /// <summary>
-    /// Rebuilds a restored key's two-stacks state from its ring (see ApplySliding): the window starts after the key's
-    /// latest time − size; suffixes over [window, front) and the back over [front, count) are computed as the running
-    /// query computed them, so the rows after a restart are the same to the last bit. A format-2 snapshot has no front
-    /// offset: the whole window becomes the back.
+    /// Rebuilds a restored key's incremental state from its ring (see ApplySliding): the window starts after the key's
+    /// latest time − size; the front's suffixes over [window, front), the middle's aggregate over [front, mid) and all
+    /// its suffixes, and the back over [mid, count) are computed as the running query computed them, so the rows after
+    /// a restart are the same to the last bit. A format-2 snapshot has no offsets: the whole window becomes the back.
     /// </summary>
-    private void RebuildSlidingAggregates(int key, int front)
+    private void RebuildSlidingAggregates(int key, int front, int mid)
     {
-        var ring = _rings[key]!;
-        var count = _ringCount[key];
+        var ring = _sk[key].Ring!;
+        var count = _sk[key].Count;
         var from = EventAccess.Time(in ring[count - 1]) - _size;
         var win = 0;
         while (win < count && EventAccess.Time(in ring[win]) <= from)
@@ -325,16 +327,22 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             win++;
         }
 
-        if (front < win)
+        front = Math.Max(front, win);
+        mid = Math.Max(mid, front);
+        _sk[key].Win = win;
+        _sk[key].Front = front;
+        _sk[key].Conv = front;
+        _sk[key].Mid = mid;
+        FoldSuffixes(key, win, front, front);
+        FoldSuffixes(key, front, mid, mid);
+        ResetAggregate(_ml, _md, _mw, key);
+        for (var i = front; i < mid; i++)
         {
-            front = win;
+            _update(in ring[i], _ml, _md, _mw, key * _nl, key * _nd, key * _nw);
         }
 
-        _winOff[key] = win;
-        _frontOff[key] = front;
-        BuildSuffixes(key, win, front);
-        ResetBack(key);
-        for (var i = front; i < count; i++)
+        ResetAggregate(_bl, _bd, _bw, key);
+        for (var i = mid; i < count; i++)
         {
             _update(in ring[i], _bl, _bd, _bw, key * _nl, key * _nd, key * _nw);
         }

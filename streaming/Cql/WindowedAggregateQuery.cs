@@ -60,17 +60,12 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly long[] _sl;
     private readonly double[] _sd;
     private readonly Int128[] _sw;
-    private T[]?[] _rings = [];
-    private int[] _ringHead = [];
-    private int[] _ringCount = [];
+    private SlidingKey[] _sk = [];
 
-    // Sliding windows, per key (see ApplySliding): ring offsets of the window's first event and of the back; the front's
-    // suffix aggregates, laid out like the ring; the back's aggregate.
-    private int[] _winOff = [];
-    private int[] _frontOff = [];
-    private long[][] _partL = [];
-    private double[][] _partD = [];
-    private Int128[][] _partW = [];
+    // Sliding windows: the middle's and the back's aggregates per key (see ApplySliding and SlidingKey).
+    private long[] _ml = [];
+    private double[] _md = [];
+    private Int128[] _mw = [];
     private long[] _bl = [];
     private double[] _bd = [];
     private Int128[] _bw = [];
@@ -234,45 +229,100 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     /// the aggregates of those in (t − size, t].
     /// </summary>
     /// <remarks>
-    /// An event at or after the key's latest time (the usual case) is answered incrementally with the two-stacks
-    /// scheme, which needs only the slot merge (so min/max, first/last, FILTER and stddev all work, none of which can be
-    /// subtracted): the key's window [win, count) of its ring is split at <c>front</c>. Each front event i holds the
-    /// aggregate of events i..front−1 (a suffix), built when the front runs empty; the back events [front, count) are
-    /// folded into one aggregate as they arrive. Evicting moves <c>win</c> forward; the row is suffix(win) merged with
-    /// the back aggregate. Each event is thus lifted, merged and folded a constant number of times: O(1) amortized
-    /// instead of O(events in window). An out-of-order event (allowed lateness) is put in its place, its own row is
-    /// aggregated by a scan of its window, and the key's back aggregate is rebuilt: O(window), rare. The structure is a
-    /// function of the ring and <c>front</c> alone, so a restored checkpoint reproduces the same rows bit for bit.
+    /// <para>An event at or after the key's latest time (the usual case) is answered incrementally. The scheme is
+    /// two-stacks, which needs only the slot merge, so min/max, first/last, FILTER and stddev all work although none can
+    /// be subtracted. It is de-amortized so that no event pays for the whole window. The key's window [win, count) of its
+    /// ring has three parts:</para>
+    /// <list type="bullet">
+    /// <item><b>front</b> [win, front): each event i holds the aggregate of events i..front−1 (a suffix), so evicting
+    /// is moving <c>win</c>;</item>
+    /// <item><b>middle</b> [front, mid): frozen, with its aggregate; its suffixes are built a few per event, newest
+    /// first, from <c>mid</c> down to <c>conv</c>, fast enough to be done when the front runs out;</item>
+    /// <item><b>back</b> [mid, count): new events, folded into one aggregate as they arrive.</item>
+    /// </list>
+    /// <para>When the front runs out, the middle becomes the front. When the middle is empty and the back has at least
+    /// as many events as the (non-empty) front has left, the back is frozen as the middle. This keeps the parts balanced, so the
+    /// middle's conversion costs about two folds per event. The row is suffix(win) merged with the middle's and the
+    /// back's aggregates.</para>
+    /// <para>Exceptions: an eviction that reaches into the back builds the survivors' suffixes at once. That happens
+    /// after a gap in the key's events, on a key's first eviction, and in small windows, where it is cheap. An out-of-order event (allowed lateness) is put in its place and all of the window
+    /// becomes back. Its own row is aggregated by a scan of its window: O(window), rare.</para>
+    /// <para>Every part is a function of the ring and the offsets front and mid, so a restored checkpoint reproduces
+    /// the same rows bit for bit.</para>
     /// </remarks>
     private void ApplySliding(in T tick, int key, long time)
     {
-        if (key >= _rings.Length)
+        if (key >= _sk.Length)
         {
             GrowSlidingKeys(key);
         }
 
-        var ring = _rings[key] ??= NewRing(key, 4);
-        var head = _ringHead[key];
-        var count = _ringCount[key];
-        var win = _winOff[key];
-        var front = _frontOff[key];
+        ref var st = ref _sk[key];
+        var ring = st.Ring ??= NewRing(key, 4);
+        var head = st.Head;
+        var count = st.Count;
+        var win = st.Win;
+        var front = st.Front;
+        var conv = st.Conv;
+        var mid = st.Mid;
         var mask = ring.Length - 1;
         var inOrder = count == 0 || EventAccess.Time(in ring[(head + count - 1) & mask]) <= time;
         var from = time - _size;
 
         if (inOrder)
         {
-            // Evict what left the window; an empty front first takes over the whole back as suffix aggregates.
-            while (win < count && EventAccess.Time(in ring[(head + win) & mask]) <= from)
+            var survivor = win;
+            while (survivor < count && EventAccess.Time(in ring[(head + survivor) & mask]) <= from)
             {
-                if (win == front)
+                survivor++;
+            }
+
+            if (survivor > mid)
+            {
+                // A gap evicted into the back: its survivors become the front at once.
+                // (The middle's aggregate is read only while mid > front, and a freeze overwrites it; an empty back's
+                // aggregate is always the initial one.)
+                FoldSuffixes(key, survivor, count, count);
+                if (count > mid)
                 {
-                    BuildSuffixes(key, front, count);
-                    ResetBack(key);
-                    front = count;
+                    ResetAggregate(_bl, _bd, _bw, key);
                 }
 
-                win++;
+                front = conv = mid = count;
+            }
+            else if (survivor > front)
+            {
+                FoldSuffixes(key, front, conv, mid);
+                front = conv = mid;
+            }
+
+            win = survivor;
+            if (win == front && mid > front)
+            {
+                // The front ran out: the middle (its last suffixes built now if the conversion is behind) takes over.
+                FoldSuffixes(key, front, conv, mid);
+                front = conv = mid;
+            }
+
+            if (mid == front && front > win && count - mid >= front - win)
+            {
+                // Freeze the back as the middle; its suffixes are built while the front drains. (With no front, the
+                // back just grows, and the next eviction turns its survivors into the front at once.)
+                var k = key;
+                _bl.AsSpan(k * _nl, _nl).CopyTo(_ml.AsSpan(k * _nl));
+                _bd.AsSpan(k * _nd, _nd).CopyTo(_md.AsSpan(k * _nd));
+                _bw.AsSpan(k * _nw, _nw).CopyTo(_mw.AsSpan(k * _nw));
+                ResetAggregate(_bl, _bd, _bw, key);
+                mid = conv = count;
+            }
+
+            if (conv > front)
+            {
+                // Enough folds that the middle is done when the front's last event leaves (one eviction per event).
+                var left = front - win;
+                var step = left == 0 ? conv - front : Math.Min(conv - front, ((conv - front) / left) + 1);
+                FoldSuffixes(key, conv - step, conv, mid);
+                conv -= step;
             }
         }
 
@@ -290,6 +340,8 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         count -= dropped;
         win -= dropped;
         front -= dropped;
+        conv -= dropped;
+        mid -= dropped;
         _slidingEvents -= dropped;
 
         if (count == ring.Length)
@@ -310,47 +362,64 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         ring[(head + pos) & mask] = tick;
         count++;
         _slidingEvents++;
-        _ringHead[key] = head;
-        _ringCount[key] = count;
+        st.Head = head;
+        st.Count = count;
 
         var keyText = _keys.Keys[key];
         var row = Row;
         bool emit;
+        int bl = key * _nl, bd = key * _nd, bw = key * _nw;
         if (inOrder)
         {
-            int bl = key * _nl, bd = key * _nd, bw = key * _nw;
             _update(in tick, _bl, _bd, _bw, bl, bd, bw);
-            _winOff[key] = win;
-            _frontOff[key] = front;
-            if (win == front)
+            st.Win = win;
+            st.Front = front;
+            st.Conv = conv;
+            st.Mid = mid;
+            if (win == front && mid == front)
             {
                 emit = _project(_bl, _bd, _bw, bl, bd, bw, keyText, from, time, row.Longs, row.Strings);
             }
             else
             {
-                var p = (head + win) & mask;
-                _partL[key].AsSpan(p * _nl, _nl).CopyTo(_sl);
-                _partD[key].AsSpan(p * _nd, _nd).CopyTo(_sd);
-                _partW[key].AsSpan(p * _nw, _nw).CopyTo(_sw);
+                if (win < front)
+                {
+                    var p = (head + win) & mask;
+                    st.PartL.AsSpan(p * _nl, _nl).CopyTo(_sl);
+                    st.PartD.AsSpan(p * _nd, _nd).CopyTo(_sd);
+                    st.PartW.AsSpan(p * _nw, _nw).CopyTo(_sw);
+                    if (mid > front)
+                    {
+                        Merge(_sl, _sd, _sw, 0, 0, 0, _ml, _md, _mw, bl, bd, bw);
+                    }
+                }
+                else
+                {
+                    _ml.AsSpan(bl, _nl).CopyTo(_sl);
+                    _md.AsSpan(bd, _nd).CopyTo(_sd);
+                    _mw.AsSpan(bw, _nw).CopyTo(_sw);
+                }
+
                 Merge(_sl, _sd, _sw, 0, 0, 0, _bl, _bd, _bw, bl, bd, bw);
                 emit = _project(_sl, _sd, _sw, 0, 0, 0, keyText, from, time, row.Longs, row.Strings);
             }
         }
         else
         {
-            // The event landed inside the ring: shift the offsets it moved, drop the front (its suffixes may now miss
-            // the event) and rebuild the back. Then its own window (t − size, t] excludes the later events.
+            // The event landed inside the ring: shift the offsets it moved; the whole window becomes back (suffixes and
+            // the middle may now miss the event). Then its own window (t − size, t] excludes the later events.
             if (pos < win)
             {
                 win++;
             }
 
-            _winOff[key] = win;
-            _frontOff[key] = win;
-            ResetBack(key);
+            st.Win = win;
+            st.Front = st.Conv = st.Mid = win;
+            ResetAggregate(_ml, _md, _mw, key);
+            ResetAggregate(_bl, _bd, _bw, key);
             for (var i = win; i < count; i++)
             {
-                _update(in ring[(head + i) & mask], _bl, _bd, _bw, key * _nl, key * _nd, key * _nw);
+                _update(in ring[(head + i) & mask], _bl, _bd, _bw, bl, bd, bw);
             }
 
             _initialLongs.AsSpan().CopyTo(_sl);
@@ -381,22 +450,23 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     }
 
     /// <summary>
-    /// Suffix aggregates of ring offsets [from, to): offset i holds events i..to−1, folded newest first (each slot is
-    /// the next one's copy plus its own event, with the tie rules for that order).
+    /// Builds the suffix slots of ring offsets [from, to) of a segment ending at <paramref name="top"/>: offset i holds
+    /// events i..top−1. Folded newest first (each slot is the next one's copy plus its own event, with the tie rules for
+    /// that order); the slot at <paramref name="to"/> must already hold its suffix unless <paramref name="to"/> = top.
     /// </summary>
-    private void BuildSuffixes(int key, int from, int to)
+    private void FoldSuffixes(int key, int from, int to, int top)
     {
-        var ring = _rings[key]!;
+        var ring = _sk[key].Ring!;
         var mask = ring.Length - 1;
-        var head = _ringHead[key];
-        long[] pl = _partL[key];
-        double[] pd = _partD[key];
-        Int128[] pw = _partW[key];
+        var head = _sk[key].Head;
+        long[] pl = _sk[key].PartL;
+        double[] pd = _sk[key].PartD;
+        Int128[] pw = _sk[key].PartW;
         var fold = _updateNewestFirst!;
         for (var i = to - 1; i >= from; i--)
         {
             var p = (head + i) & mask;
-            if (i == to - 1)
+            if (i == top - 1)
             {
                 _initialLongs.AsSpan().CopyTo(pl.AsSpan(p * _nl, _nl));
                 _initialDoubles.AsSpan().CopyTo(pd.AsSpan(p * _nd, _nd));
@@ -414,62 +484,59 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         }
     }
 
-    private void ResetBack(int key)
+    private void ResetAggregate(long[] l, double[] d, Int128[] w, int key)
     {
-        _initialLongs.AsSpan().CopyTo(_bl.AsSpan(key * _nl, _nl));
-        _initialDoubles.AsSpan().CopyTo(_bd.AsSpan(key * _nd, _nd));
-        _bw.AsSpan(key * _nw, _nw).Clear();
+        _initialLongs.AsSpan().CopyTo(l.AsSpan(key * _nl, _nl));
+        _initialDoubles.AsSpan().CopyTo(d.AsSpan(key * _nd, _nd));
+        w.AsSpan(key * _nw, _nw).Clear();
     }
 
     private void GrowSlidingKeys(int key)
     {
-        var size = Math.Max(16, Math.Max(_rings.Length * 2, key + 1));
-        var old = _rings.Length;
-        Array.Resize(ref _rings, size);
-        Array.Resize(ref _ringHead, size);
-        Array.Resize(ref _ringCount, size);
-        Array.Resize(ref _winOff, size);
-        Array.Resize(ref _frontOff, size);
-        Array.Resize(ref _partL, size);
-        Array.Resize(ref _partD, size);
-        Array.Resize(ref _partW, size);
+        var size = Math.Max(16, Math.Max(_sk.Length * 2, key + 1));
+        var old = _sk.Length;
+        Array.Resize(ref _sk, size);
         Array.Resize(ref _bl, size * _nl);
         Array.Resize(ref _bd, size * _nd);
         Array.Resize(ref _bw, size * _nw);
+        Array.Resize(ref _ml, size * _nl);
+        Array.Resize(ref _md, size * _nd);
+        Array.Resize(ref _mw, size * _nw);
         for (var k = old; k < size; k++)
         {
-            ResetBack(k);
+            ResetAggregate(_bl, _bd, _bw, k);
+            ResetAggregate(_ml, _md, _mw, k);
         }
     }
 
     private T[] NewRing(int key, int capacity)
     {
-        _partL[key] = new long[capacity * _nl];
-        _partD[key] = new double[capacity * _nd];
-        _partW[key] = new Int128[capacity * _nw];
+        _sk[key].PartL = new long[capacity * _nl];
+        _sk[key].PartD = new double[capacity * _nd];
+        _sk[key].PartW = new Int128[capacity * _nw];
         return new T[capacity];
     }
 
     /// <summary>Doubles a full ring (events and suffix aggregates), unwrapping it to start at 0.</summary>
     private T[] GrowRing(int key, int head, int count)
     {
-        var ring = _rings[key]!;
+        var ring = _sk[key].Ring!;
         var mask = ring.Length - 1;
-        var pl = _partL[key];
-        var pd = _partD[key];
-        var pw = _partW[key];
+        var pl = _sk[key].PartL;
+        var pd = _sk[key].PartD;
+        var pw = _sk[key].PartW;
         var bigger = NewRing(key, ring.Length * 2);
         for (var i = 0; i < count; i++)
         {
             var p = (head + i) & mask;
             bigger[i] = ring[p];
-            pl.AsSpan(p * _nl, _nl).CopyTo(_partL[key].AsSpan(i * _nl));
-            pd.AsSpan(p * _nd, _nd).CopyTo(_partD[key].AsSpan(i * _nd));
-            pw.AsSpan(p * _nw, _nw).CopyTo(_partW[key].AsSpan(i * _nw));
+            pl.AsSpan(p * _nl, _nl).CopyTo(_sk[key].PartL.AsSpan(i * _nl));
+            pd.AsSpan(p * _nd, _nd).CopyTo(_sk[key].PartD.AsSpan(i * _nd));
+            pw.AsSpan(p * _nw, _nw).CopyTo(_sk[key].PartW.AsSpan(i * _nw));
         }
 
-        _rings[key] = bigger;
-        _ringHead[key] = 0;
+        _sk[key].Ring = bigger;
+        _sk[key].Head = 0;
         return bigger;
     }
 
@@ -855,5 +922,25 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         var old = _head.Length;
         Array.Resize(ref _head, Math.Max(16, Math.Max(old * 2, _keys.Keys.Count)));
         _head.AsSpan(old).Fill(-1);
+    }
+
+    /// <summary>
+    /// A sliding window's state of one key, in one place so an event touches one cache line for it: the ring of events
+    /// (time order, from <see cref="Head"/>, <see cref="Count"/> of them), the ring offsets of the window's first event,
+    /// the middle, the middle's first converted event and the back (see ApplySliding), and the suffix aggregates laid
+    /// out like the ring.
+    /// </summary>
+    private struct SlidingKey
+    {
+        public T[]? Ring;
+        public long[] PartL;
+        public double[] PartD;
+        public Int128[] PartW;
+        public int Head;
+        public int Count;
+        public int Win;
+        public int Front;
+        public int Conv;
+        public int Mid;
     }
 }
