@@ -12,6 +12,12 @@ internal static class PackBench
 {
     private const int Runs = 5;
 
+    /// <summary>Engine options of the latency runs: <c>CQL_BENCH_CLOSES</c> overrides the window closing budget per event.</summary>
+    private static CqlOptions Options => new()
+    {
+        WindowClosesPerEvent = int.TryParse(Environment.GetEnvironmentVariable("CQL_BENCH_CLOSES"), out var closes) ? closes : new CqlOptions().WindowClosesPerEvent,
+    };
+
     /// <summary>The shipped pack over a synthetic market (half trades, half quotes) vs <see cref="PackBaseline"/>.</summary>
     public static int Throughput(int events, int symbols, bool live)
     {
@@ -134,10 +140,10 @@ internal static class PackBench
         try
         {
             // Warm-up over the whole tape (JIT, tiering), then one unpaced run for the capacity.
-            var engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            var engine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
             tape.Feed(engine);
             engine.Complete();
-            engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            engine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
             var watch = Stopwatch.StartNew();
             tape.Feed(engine);
             watch.Stop();
@@ -155,7 +161,7 @@ internal static class PackBench
                 var touch = new TouchHandler();
                 var (bl, bs) = Paced(tape, rate, ref touch);
                 results.Add(("baseline", bl, bs));
-                var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance));
+                var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance, Options));
                 var (el, es) = Paced(tape, rate, ref handler);
                 results.Add(("engine", el, es));
                 GC.KeepAlive(touch.Sum);
@@ -210,7 +216,7 @@ internal static class PackBench
                 // warm the engine up, then the next events timed unpaced.
                 var warmProbe = (int)(12 * Timestamp.NanosPerSecond / LiveSpacingNanos);
                 var probe = SyntheticMarket.Generate(warmProbe + events, symbols, 42, 0, (warmProbe + events) * LiveSpacingNanos, 0);
-                var probeEngine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+                var probeEngine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
                 var probeTrades = probe.Feed(probeEngine, 0, 0, warmProbe);
                 GC.Collect();
                 var probeWatch = Stopwatch.StartNew();
@@ -227,7 +233,7 @@ internal static class PackBench
             var total = warm + (Rounds * events);
             var boundary = warm + (events * 3 / 2);
             var tape = SyntheticMarket.Generate(total, symbols, 42, 0, total * spacing, Timestamp.NanosPerMinute - (boundary * spacing));
-            var engine = CqlEngine.Compile(pack, NullCqlSink.Instance);
+            var engine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
             var watch = Stopwatch.StartNew();
             var trades = tape.Feed(engine, 0, 0, warm);
             watch.Stop();
