@@ -119,7 +119,7 @@ public static class StreamCommand
                 return 1;
             }
 
-            Console.WriteLine($"{report.EventsIn:N0} events, {report.LateEvents:N0} late, {report.Undecodable:N0} undecodable, {report.Checkpoints:N0} checkpoints");
+            Console.WriteLine(SummaryLine(report));
             if (report.Freshness is { } fresh)
             {
                 Console.WriteLine($"views ({views!.Location}): {report.ViewRowsWritten:N0} rows written, {report.ViewRowsRejected:N0} rejected to {options.ViewDeadLetterTopic}; freshness p50 {fresh.P50Ms:F1} ms, p99 {fresh.P99Ms:F1} ms, max {fresh.MaxMs:F1} ms");
@@ -134,4 +134,14 @@ public static class StreamCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The stop summary's first line. Fenced partitions are named only when there were some: a newer owner took them
+    /// over, so this process stopped processing them, and their rows since its last checkpoint repeat downstream.
+    /// </summary>
+    internal static string SummaryLine(CqlStreamReport report) =>
+        $"{report.EventsIn:N0} events, {report.LateEvents:N0} late, {report.Undecodable:N0} undecodable, {report.Checkpoints:N0} checkpoints"
+        + (report.FencedPartitions > 0
+            ? $", {report.FencedPartitions:N0} fenced partition(s): a newer owner took them over, and their rows since this process's last checkpoint repeat downstream"
+            : string.Empty);
 }

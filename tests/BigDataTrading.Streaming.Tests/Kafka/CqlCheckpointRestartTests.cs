@@ -110,6 +110,9 @@ public sealed class CqlCheckpointRestartTests : IDisposable
         var report = await run;
 
         Assert.Equal(1, report.FencedPartitions);
+        var summary = BigDataTrading.Cli.Commands.StreamCommand.SummaryLine(report); // what bdt stream prints when it stops
+        Assert.StartsWith("140 events, ", summary, StringComparison.Ordinal);
+        Assert.EndsWith(" checkpoints, 1 fenced partition(s): a newer owner took them over, and their rows since this process's last checkpoint repeat downstream", summary, StringComparison.Ordinal);
         Assert.Equal(140, report.EventsIn);
         var kept = store.Load("cql-in", 0)!;
         Assert.Equal((40L, generation), (kept.NextOffset, kept.Generation));
