@@ -291,13 +291,11 @@ internal sealed class AsOfQuoteStore(KeyTable keys)
             count += _has[i] ? 1 : 0;
         }
 
+        // In symbol order, so equal states write equal bytes whatever order the symbols were first seen in.
         writer.Write(count);
-        for (var i = 0; i < _has.Length; i++)
+        foreach (var i in Enumerable.Range(0, _has.Length).Where(i => _has[i]).OrderBy(i => _quotes[i].Symbol.Value, StringComparer.Ordinal))
         {
-            if (_has[i])
-            {
-                CqlSnapshotEvents.WriteQuote(writer, _quotes[i]);
-            }
+            CqlSnapshotEvents.WriteQuote(writer, _quotes[i]);
         }
     }
 

@@ -117,9 +117,10 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
             }
         }
 
-        // Chains: per key with open windows, the snapshot indices from head to tail.
+        // Chains: per key with open windows (in key text order, so equal states write equal bytes whatever order their
+        // keys were first seen in), the snapshot indices from head to tail.
         var chains = new List<List<int>>();
-        for (var key = 0; key < _head.Length; key++)
+        foreach (var key in KeysInTextOrder(_head.Length))
         {
             if (_head[key] < 0)
             {
@@ -148,6 +149,10 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
         WriteSlidingRings(writer);
     }
 
+    /// <summary>Key indices below <paramref name="count"/> ordered by their text (ordinal): the snapshot's canonical key order.</summary>
+    private IEnumerable<int> KeysInTextOrder(int count) =>
+        Enumerable.Range(0, Math.Min(count, _keys.Keys.Count)).OrderBy(k => _keys.Keys[k], StringComparer.Ordinal);
+
     // Sliding windows: per key with events, its ring from oldest to newest (the order ApplySliding keeps).
     private void WriteSlidingRings(BinaryWriter writer)
     {
@@ -159,7 +164,7 @@ internal sealed partial class WindowedAggregateQuery<T> : ICqlSnapshotable
 
         writer.Write(_slidingEvents);
         writer.Write(keys);
-        for (var key = 0; key < _sk.Length; key++)
+        foreach (var key in KeysInTextOrder(_sk.Length))
         {
             var count = _sk[key].Count;
             if (count == 0)

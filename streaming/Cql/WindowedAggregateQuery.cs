@@ -406,9 +406,12 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         }
         else
         {
-            // The event landed inside the ring: shift the offsets it moved; the whole window becomes back (suffixes and
-            // the middle may now miss the event). Then its own window (t − size, t] excludes the later events.
-            if (pos < win)
+            // The event landed inside the ring. If it is older than the key's current window (latest − size, latest]
+            // (possible when the lateness is at least the size), it went before the window: shift the window's start,
+            // so the window stays exactly the events after latest − size, as a restored checkpoint recomputes it. The
+            // whole window becomes back (suffixes and the middle may now miss the event). Then the event's own window
+            // (t − size, t] excludes the later events.
+            if (time <= EventAccess.Time(in ring[(head + count - 1) & mask]) - _size)
             {
                 win++;
             }

@@ -75,6 +75,27 @@ public sealed class CqlSnapshotTests
     }
 
     [Fact]
+    public void Sliding_windows_whose_lateness_exceeds_their_size_restore_bit_for_bit()
+    {
+        // With lateness ≥ size an accepted out-of-order event can be older than its key's whole current window: SPY's
+        // window at 3 s is (1 s, 3 s], and the event at 0.8 s lands right before it. The restored window must start
+        // where the running one does (after 0.8 s), or the restored state differs from the captured one.
+        const string Script = CqlTestKit.TradesStream + """
+            CREATE QUERY wide AS SELECT symbol, count(*) AS n, sum(size) AS volume, stddev(price) AS sd, avg(size) AS avg_size,
+                first(price) AS first, last(price) AS last
+              FROM trades WINDOW SLIDING(2 SECONDS, ALLOWED LATENESS 5 SECONDS) GROUP BY symbol INTO 'out-wide';
+            """;
+        List<object> events =
+        [
+            CqlTestKit.Trade("SPY", 0, 10.00m, 100), CqlTestKit.Trade("SPY", 0.5, 10.10m, 200), CqlTestKit.Trade("SPY", 2.5, 10.05m, 300),
+            CqlTestKit.Trade("SPY", 3, 10.20m, 400), CqlTestKit.Trade("SPY", 0.8, 9.90m, 500), CqlTestKit.Trade("SPY", 3.5, 10.30m, 600),
+            CqlTestKit.Trade("SPY", 4.2, 10.25m, 700),
+        ];
+        events.AddRange(CheckpointScenarios.Random(600, ["SPY", "AAPL"], seed: 21, quotes: false, fromSeconds: 5));
+        AssertRestoresLikeUninterrupted(Script, events, [.. Enumerable.Range(1, 7), .. Cuts(events.Count, 7)]);
+    }
+
+    [Fact]
     public void As_of_joins_restored_at_any_offset_keep_the_latest_quotes_and_continue_with_the_same_rows()
     {
         var events = CheckpointScenarios.Random(500, ["SPY", "AAPL", "MSFT"], seed: 12, quotes: true);
@@ -152,8 +173,9 @@ public sealed class CqlSnapshotTests
     private static int[] Cuts(int count, int stride) => [.. Enumerable.Range(0, count / stride).Select(i => 1 + (i * stride)).Append(count - 1)];
 
     /// <summary>
-    /// For each cut: feeds the events before it, snapshots, restores into a fresh engine, feeds the rest and completes;
-    /// the rows (all queries, in order) and every query's counters must equal one uninterrupted engine's.
+    /// For each cut: feeds the events before it, snapshots, restores into a fresh engine (whose own snapshot must equal
+    /// the restored one), feeds the rest and completes; the rows (all queries, in order) and every query's counters must
+    /// equal one uninterrupted engine's.
     /// </summary>
     private static (CollectingCqlSink Whole, CqlEngine Uninterrupted) AssertRestoresLikeUninterrupted(string script, List<object> events, IEnumerable<int> cuts)
     {
@@ -174,6 +196,7 @@ public sealed class CqlSnapshotTests
             var second = CqlEngine.Compile(script, sink);
             CqlSnapshots.Restore(second, snapshot);
             Assert.Equal(Counters(first), Counters(second));
+            Assert.Equal(snapshot, CqlSnapshots.Capture(second)); // the restored state is the captured one, byte for byte
             CqlTestKit.Feed(second, events.Skip(cut));
             second.Complete();
 
