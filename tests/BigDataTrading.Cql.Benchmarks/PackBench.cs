@@ -126,7 +126,8 @@ internal static class PackBench
     /// start + i / rate; latency = when the handler returned − when the event was due (so falling behind counts, no
     /// coordinated omission). Also the service time (return − call). The baseline is the same paced loop over the same
     /// tape with a handler that only reads the event: what the machine alone adds (timer, scheduler, hypervisor stalls).
-    /// Rounds alternate baseline and engine; the first quarter of each paced run is not recorded (the engine's pools grow
+    /// The busy baseline also spins for the engine's mean time per event: what those stalls cost any handler that keeps
+    /// the thread as busy as the engine does. Rounds alternate baseline, busy baseline and engine; the first quarter of each paced run is not recorded (the engine's pools grow
     /// to their peak there; the throughput benchmark reports that growth).
     /// </summary>
     public static int Latency(int events, int symbols, long rate, bool live)
@@ -153,7 +154,7 @@ internal static class PackBench
                 rate = (long)(capacity / 2);
             }
 
-            Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s); 3 rounds of baseline then engine; last 3/4 of each run recorded");
+            Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s); 3 rounds of baseline, busy baseline, engine; last 3/4 of each run recorded");
             Console.WriteLine("  tape: compressed day — 6.5 hours of event time in the run, a minute boundary (1,000 symbols' windows due) every ~8 ms of wall time");
             var results = new List<(string Side, LatencyHistogram Latency, LatencyHistogram Service)>();
             for (var round = 0; round < 3; round++)
@@ -161,6 +162,9 @@ internal static class PackBench
                 var touch = new TouchHandler();
                 var (bl, bs) = Paced(tape, rate, ref touch);
                 results.Add(("baseline", bl, bs));
+                var busy = new BusyHandler(capacity);
+                var (ul, us) = Paced(tape, rate, ref busy);
+                results.Add(("busy", ul, us));
                 var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance, Options));
                 var (el, es) = Paced(tape, rate, ref handler);
                 results.Add(("engine", el, es));
@@ -190,7 +194,8 @@ internal static class PackBench
         {
             var e = Median("engine", r => r.Latency.Percentile(percentile));
             var b = Median("baseline", r => r.Latency.Percentile(percentile));
-            Console.WriteLine($"  median latency {name}: engine {e:N0} ns, baseline {b:N0} ns, engine − baseline {e - b:N0} ns, engine / baseline {e / b:F2}");
+            var u = Median("busy", r => r.Latency.Percentile(percentile));
+            Console.WriteLine($"  median latency {name}: engine {e:N0} ns, baseline {b:N0} ns, busy baseline {u:N0} ns; engine / baseline {e / b:F2}, engine / busy baseline {e / u:F2}");
         }
 
         Console.WriteLine($"  median service p99: engine {Median("engine", r => r.Service.Percentile(99)):N0} ns");
@@ -210,6 +215,7 @@ internal static class PackBench
         try
         {
             var pack = SyntheticMarket.PackFor(File.ReadAllText(PackPath()), symbols, dir);
+            var capacity = 2.0 * rate;
             if (rate <= 0)
             {
                 // Capacity in the steady state: on the pack benchmark's live tape (2 µs apart), 12 s of market fed to
@@ -222,7 +228,7 @@ internal static class PackBench
                 var probeWatch = Stopwatch.StartNew();
                 probe.Feed(probeEngine, probeTrades, warmProbe, warmProbe + events);
                 probeWatch.Stop();
-                var capacity = events / probeWatch.Elapsed.TotalSeconds;
+                capacity = events / probeWatch.Elapsed.TotalSeconds;
                 rate = (long)(capacity / 2);
                 Console.WriteLine($"capacity in the steady state (live tape 2 µs apart, after {warmProbe:N0} warm-up events, {events:N0} timed): {capacity:N0} events/s");
             }
@@ -237,8 +243,8 @@ internal static class PackBench
             var watch = Stopwatch.StartNew();
             var trades = tape.Feed(engine, 0, 0, warm);
             watch.Stop();
-            Console.WriteLine($"trading pack latency, live tape: {symbols:N0} symbols, {spacing:N0} ns between events, paced at {rate:N0} events/s");
-            Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline then the same engine, all recorded; a minute boundary in round 2");
+            Console.WriteLine($"trading pack latency, live tape: {symbols:N0} symbols, {spacing:N0} ns between events, paced at {rate:N0} events/s; busy baseline spins {1e9 / capacity:N0} ns per event");
+            Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline, busy baseline, then the same engine, all recorded; a minute boundary in round 2");
             GC.Collect();
             var results = new List<(string Side, LatencyHistogram Latency, LatencyHistogram Service)>();
             var gcs = GC.CollectionCount(0);
@@ -248,6 +254,9 @@ internal static class PackBench
                 var touch = new TouchHandler();
                 var (bl, bs) = Paced(tape, trades, from, from + events, from, rate, ref touch);
                 results.Add(("baseline", bl, bs));
+                var busy = new BusyHandler(capacity);
+                var (ul, us) = Paced(tape, trades, from, from + events, from, rate, ref busy);
+                results.Add(("busy", ul, us));
                 var handler = new EngineHandler(engine);
                 var (el, es) = Paced(tape, trades, from, from + events, from, rate, ref handler);
                 results.Add(("engine", el, es));
@@ -338,6 +347,37 @@ internal static class PackBench
         public readonly void OnTrade(in TradeTick tick) => engine.OnTrade(in tick);
 
         public readonly void OnQuote(in QuoteTick quote) => engine.OnQuote(in quote);
+    }
+
+    /// <summary>
+    /// The busy baseline: reads each event, then spins for the engine's mean time per event (1 / capacity), so the
+    /// thread is as busy as the engine's at the same pacing, but with no variance of its own. Its latency is what the
+    /// machine's stalls alone cost a handler at that utilization: a stall's backlog drains at the spare capacity only.
+    /// </summary>
+    private struct BusyHandler(double capacity) : ITickHandler
+    {
+        private readonly long _ticks = Math.Max(1, (long)(Stopwatch.Frequency / capacity));
+        public long Sum;
+
+        public void OnTrade(in TradeTick tick)
+        {
+            Sum += tick.Price.Raw;
+            Spin();
+        }
+
+        public void OnQuote(in QuoteTick quote)
+        {
+            Sum += quote.BidPrice.Raw;
+            Spin();
+        }
+
+        private readonly void Spin()
+        {
+            var until = Stopwatch.GetTimestamp() + _ticks;
+            while (Stopwatch.GetTimestamp() < until)
+            {
+            }
+        }
     }
 
     /// <summary>The baseline: reads each event (so the tape is touched as the engine touches it) and does nothing else.</summary>
