@@ -17,6 +17,7 @@ namespace BigDataTrading.Cql.Benchmarks;
 /// each query alone), <c>latency [events] [symbols] [events/s] [live]</c> (per-event latency at a paced load over a whole
 /// trading day compressed into the run, or with <c>live</c> a tape whose event time runs with the wall clock),
 /// <c>keys [events] [keys]</c> (1M distinct keys), <c>memory [events] [keys]</c> (state and memory over a long run),
+/// <c>stalls [seconds]</c> (how often the machine takes the thread away: the latency floor of any paced handler),
 /// or <c>all</c> (default: every mode with its defaults).
 /// </summary>
 public static class Program
@@ -43,9 +44,10 @@ public static class Program
             "latency" => PackBench.Latency((int)Arg(0, 4_000_000), (int)Arg(1, 1_000), Arg(2, 0), live: args.Contains("live")),
             "keys" => PackBench.DistinctKeys((int)Arg(0, 5_000_000), (int)Arg(1, 1_000_000)),
             "memory" => PackBench.Memory(Arg(0, 10_000_000), (int)Arg(1, 100_000)),
+            "stalls" => MachineStalls.Run((int)Arg(0, 10)),
             "all" => Aggregate(10_000_000, 1_000) | PackBench.Throughput(4_000_000, 1_000, live: false) | PackBench.Latency(4_000_000, 1_000, 0, live: false)
                 | PackBench.DistinctKeys(5_000_000, 1_000_000) | PackBench.Memory(10_000_000, 100_000),
-            _ => throw new ArgumentException($"unknown mode '{mode}': aggregate, pack, latency, keys, memory or all"),
+            _ => throw new ArgumentException($"unknown mode '{mode}': aggregate, pack, per-query, latency, keys, memory, stalls or all"),
         };
     }
 
