@@ -14,6 +14,9 @@ public sealed class LatencyHistogram
 
     public long Max { get; private set; }
 
+    /// <summary>The sum of the recorded values (ns).</summary>
+    public long Sum { get; private set; }
+
     public void Record(long value)
     {
         if (value < 0)
@@ -23,6 +26,7 @@ public sealed class LatencyHistogram
 
         _counts[Index(value)]++;
         Count++;
+        Sum += value;
         Max = Math.Max(Max, value);
     }
 

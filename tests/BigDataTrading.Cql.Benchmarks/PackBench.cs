@@ -156,22 +156,22 @@ internal static class PackBench
 
             Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s); 3 rounds of baseline, busy baseline, engine; last 3/4 of each run recorded");
             Console.WriteLine("  tape: compressed day — 6.5 hours of event time in the run, a minute boundary (1,000 symbols' windows due) every ~8 ms of wall time");
-            var results = new List<(string Side, LatencyHistogram Latency, LatencyHistogram Service)>();
+            var results = new List<PacedRun>();
             for (var round = 0; round < 3; round++)
             {
                 var touch = new TouchHandler();
-                var (bl, bs) = Paced(tape, rate, ref touch);
-                results.Add(("baseline", bl, bs));
+                var bl = Paced("baseline", tape, rate, ref touch);
+                results.Add(bl);
                 var busy = new BusyHandler(capacity);
-                var (ul, us) = Paced(tape, rate, ref busy);
-                results.Add(("busy", ul, us));
+                var ul = Paced("busy", tape, rate, ref busy);
+                results.Add(ul);
                 var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance, Options));
-                var (el, es) = Paced(tape, rate, ref handler);
-                results.Add(("engine", el, es));
+                var el = Paced("engine", tape, rate, ref handler);
+                results.Add(el);
                 GC.KeepAlive(touch.Sum);
             }
 
-            Report(results);
+            Report(results, rate);
             return 0;
         }
         finally
@@ -180,15 +180,18 @@ internal static class PackBench
         }
     }
 
-    private static void Report(List<(string Side, LatencyHistogram Latency, LatencyHistogram Service)> results)
+    private static void Report(List<PacedRun> results, long rate)
     {
-        foreach (var (side, latency, service) in results)
+        foreach (var (side, latency, service, near, far) in results)
         {
+            // Utilization while paced: the share of the wall time the handler was busy (service time over the interval).
+            Console.WriteLine($"  {side,-8} busy {service.Sum / (service.Count * 1e9 / rate) * 100,5:F1} % of the time (mean service {service.Sum / (double)service.Count:N0} ns, one event every {1e9 / rate:N0} ns)");
             Console.WriteLine($"  {side,-8} latency (due → done)  p50 {latency.Percentile(50),7:N0} ns  p90 {latency.Percentile(90),7:N0} ns  p99 {latency.Percentile(99),9:N0} ns  p99.9 {latency.Percentile(99.9),10:N0} ns  max {latency.Max,11:N0} ns");
+            Console.WriteLine($"  {string.Empty,-8} latency, first {AfterBoundary:N0} events after a minute boundary ({near.Count:N0}): p50 {near.Percentile(50),7:N0} ns  p99 {near.Percentile(99),9:N0} ns; the others ({far.Count:N0}): p50 {far.Percentile(50),7:N0} ns  p99 {far.Percentile(99),9:N0} ns");
             Console.WriteLine($"  {string.Empty,-8} service (call → done) p50 {service.Percentile(50),7:N0} ns  p90 {service.Percentile(90),7:N0} ns  p99 {service.Percentile(99),9:N0} ns  p99.9 {service.Percentile(99.9),10:N0} ns  max {service.Max,11:N0} ns");
         }
 
-        double Median(string side, Func<(string Side, LatencyHistogram Latency, LatencyHistogram Service), double> f) =>
+        double Median(string side, Func<PacedRun, double> f) =>
             Program.Median([.. results.Where(r => r.Side == side).Select(f)]);
         foreach (var (name, percentile) in new[] { ("p50", 50.0), ("p99", 99.0) })
         {
@@ -198,6 +201,7 @@ internal static class PackBench
             Console.WriteLine($"  median latency {name}: engine {e:N0} ns, baseline {b:N0} ns, busy baseline {u:N0} ns; engine / baseline {e / b:F2}, engine / busy baseline {e / u:F2}");
         }
 
+        Console.WriteLine($"  median latency p99 away from minute boundaries: engine {Median("engine", r => r.FarFromBoundary.Percentile(99)):N0} ns, busy baseline {Median("busy", r => r.FarFromBoundary.Percentile(99)):N0} ns");
         Console.WriteLine($"  median service p99: engine {Median("engine", r => r.Service.Percentile(99)):N0} ns");
     }
 
@@ -240,20 +244,20 @@ internal static class PackBench
             Console.WriteLine($"trading pack latency, live tape: {symbols:N0} symbols, {spacing:N0} ns between events, paced at {rate:N0} events/s; busy baseline spins {1e9 / capacity:N0} ns per event");
             Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline, busy baseline, then the same engine, all recorded; a minute boundary in round 2");
             GC.Collect();
-            var results = new List<(string Side, LatencyHistogram Latency, LatencyHistogram Service)>();
+            var results = new List<PacedRun>();
             var gcs = GC.CollectionCount(0);
             for (var round = 0; round < Rounds; round++)
             {
                 var from = warm + (round * events);
                 var touch = new TouchHandler();
-                var (bl, bs) = Paced(tape, trades, from, from + events, from, rate, ref touch);
-                results.Add(("baseline", bl, bs));
+                var bl = Paced("baseline", tape, trades, from, from + events, from, rate, ref touch);
+                results.Add(bl);
                 var busy = new BusyHandler(capacity);
-                var (ul, us) = Paced(tape, trades, from, from + events, from, rate, ref busy);
-                results.Add(("busy", ul, us));
+                var ul = Paced("busy", tape, trades, from, from + events, from, rate, ref busy);
+                results.Add(ul);
                 var handler = new EngineHandler(engine);
-                var (el, es) = Paced(tape, trades, from, from + events, from, rate, ref handler);
-                results.Add(("engine", el, es));
+                var el = Paced("engine", tape, trades, from, from + events, from, rate, ref handler);
+                results.Add(el);
                 GC.KeepAlive(touch.Sum);
                 for (var i = from; i < from + events; i++)
                 {
@@ -262,7 +266,7 @@ internal static class PackBench
             }
 
             Console.WriteLine($"  GCs during the rounds: {GC.CollectionCount(0) - gcs}; open windows + held events + pending matches after: {engine.Queries.Sum(q => q.OpenWindows + q.PendingMatches):N0}");
-            Report(results);
+            Report(results, rate);
             return 0;
         }
         finally
@@ -291,19 +295,22 @@ internal static class PackBench
     private static long LiveStart(long spanNanos) => Timestamp.NanosPerMinute - (spanNanos * 6 / 10);
 
     /// <summary>Feeds the tape to <paramref name="handler"/> at <paramref name="rate"/> events/s; records the last 3/4.</summary>
-    private static (LatencyHistogram Latency, LatencyHistogram Service) Paced<THandler>(MarketTape tape, long rate, ref THandler handler)
+    private static PacedRun Paced<THandler>(string side, MarketTape tape, long rate, ref THandler handler)
         where THandler : struct, ITickHandler =>
-        Paced(tape, 0, 0, tape.Count, tape.Count / 4, rate, ref handler);
+        Paced(side, tape, 0, 0, tape.Count, tape.Count / 4, rate, ref handler);
 
     /// <summary>
     /// Feeds events [<paramref name="from"/>, <paramref name="to"/>) (<paramref name="tradesBefore"/> trades precede
     /// <paramref name="from"/>) at <paramref name="rate"/> events/s; records from <paramref name="recordFrom"/> on.
     /// </summary>
-    private static (LatencyHistogram Latency, LatencyHistogram Service) Paced<THandler>(MarketTape tape, int tradesBefore, int from, int to, int recordFrom, long rate, ref THandler handler)
+    private static PacedRun Paced<THandler>(string side, MarketTape tape, int tradesBefore, int from, int to, int recordFrom, long rate, ref THandler handler)
         where THandler : struct, ITickHandler
     {
-        var latency = new LatencyHistogram();
-        var service = new LatencyHistogram();
+        var run = new PacedRun(side, new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram());
+        var latency = run.Latency;
+        var service = run.Service;
+        var minute = long.MinValue;
+        var sinceMinute = 0;
         GC.Collect();
         var gcBefore = GC.CollectionCount(0);
         var nanosPerTick = 1e9 / Stopwatch.Frequency;
@@ -312,6 +319,10 @@ internal static class PackBench
         var t = tradesBefore;
         for (var i = from; i < to; i++)
         {
+            // Which events follow a minute boundary in event time (every symbol's tumbling windows come due there).
+            var eventMinute = (tape.IsQuote[i] ? tape.Quotes[i - t].Time : tape.Trades[t].Time).UnixNanoseconds / Timestamp.NanosPerMinute;
+            sinceMinute = eventMinute == minute ? sinceMinute + 1 : 0;
+            minute = eventMinute;
             var due = start + (long)((i - from) * interval);
             while (Stopwatch.GetTimestamp() < due)
             {
@@ -332,6 +343,7 @@ internal static class PackBench
             if (i >= recordFrom)
             {
                 latency.Record((long)((end - due) * nanosPerTick));
+                (sinceMinute < AfterBoundary ? run.NearBoundary : run.FarFromBoundary).Record((long)((end - due) * nanosPerTick));
                 service.Record((long)((end - begin) * nanosPerTick));
             }
         }
@@ -342,8 +354,14 @@ internal static class PackBench
             Console.WriteLine($"  note: {gcs} gen-0 GC(s) during a paced run of {typeof(THandler).Name}");
         }
 
-        return (latency, service);
+        return run;
     }
+
+    /// <summary>Events counted as "near a minute boundary": the first 3,000 after the event-time minute changes.</summary>
+    private const int AfterBoundary = 3_000;
+
+    /// <summary>One paced run: latency (due → done), service (call → done), and the latency split by distance from a minute boundary.</summary>
+    private sealed record PacedRun(string Side, LatencyHistogram Latency, LatencyHistogram Service, LatencyHistogram NearBoundary, LatencyHistogram FarFromBoundary);
 
     private interface ITickHandler
     {
