@@ -43,6 +43,8 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     private readonly int _nw;
     private readonly KeyTable _keys;
     private readonly int _closeBudget;
+    private long _periodStart;
+    private bool _periodKnown;
     private readonly PriorityQueue<long, (long End, long Seq)> _closing = new();
 
     // Tumbling and hopping windows close through a timing wheel instead of the priority queue: their ends are multiples
@@ -191,7 +193,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         {
             case CqlWindowKind.Tumbling:
                 {
-                    var start = Floor(time, _size);
+                    var start = PeriodStart(time, _size);
                     var slot = Find(key, start);
                     if (slot < 0)
                     {
@@ -203,7 +205,7 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 }
 
             case CqlWindowKind.Hopping:
-                for (var start = Floor(time, _advance); start > time - _size; start -= _advance)
+                for (var start = PeriodStart(time, _advance); start > time - _size; start -= _advance)
                 {
                     var slot = Find(key, start);
                     if (slot < 0)
@@ -556,6 +558,23 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool HasDue(long watermark) =>
         _wheel ? _nextEnd <= watermark : _closing.TryPeek(out _, out var next) && next.End <= watermark;
+
+    /// <summary>
+    /// <see cref="Floor"/> of <paramref name="time"/>, remembered: consecutive events nearly always fall in the same
+    /// period, and a 64-bit division per event and query is a measurable share of a tumbling window's work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long PeriodStart(long time, long period)
+    {
+        if (_periodKnown && time >= _periodStart && time - _periodStart < period)
+        {
+            return _periodStart;
+        }
+
+        _periodStart = Floor(time, period);
+        _periodKnown = true;
+        return _periodStart;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Floor(long time, long period)
