@@ -116,6 +116,26 @@ public sealed class CqlPatternTests
     }
 
     [Fact]
+    public void With_no_allowed_lateness_a_match_is_emitted_by_the_event_that_completes_it()
+    {
+        var sink = new CollectingCqlSink();
+        var engine = CqlEngine.Compile(TradesStream + Spike.Replace("WITHIN 5 SECONDS", "WITHIN 5 SECONDS ALLOWED LATENESS 0 SECONDS", StringComparison.Ordinal), sink);
+        engine.OnTrade(Trade("SPY", 0, 100m, 1000));   // a
+        engine.OnTrade(Trade("SPY", 1, 100.5m, 10));
+        Assert.Empty(sink.Rows);
+
+        engine.OnTrade(Trade("SPY", 2, 101m, 10));     // b: the row is out before any later event or Complete
+        var row = Assert.Single(sink.Rows);
+        Assert.Equal((Price.FromDecimal(100m), Price.FromDecimal(101m), At(2)), ((Price)row["start_price"], (Price)row["end_price"], row.WindowEnd));
+
+        // An event older than the newest seen cannot wait for its turn: it goes to the late side output.
+        engine.OnTrade(Trade("SPY", 1, 102m, 10));
+        var late = Assert.Single(sink.Late);
+        Assert.Equal((At(1), At(2)), (late.Tick.Time, late.Watermark));
+        Assert.Single(sink.Rows);
+    }
+
+    [Fact]
     public void Patterns_over_quotes_detect_a_widening_spread_that_does_not_recover()
     {
         var (_, sink) = RunEvents(QuotesStream + """
