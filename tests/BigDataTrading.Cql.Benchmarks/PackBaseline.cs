@@ -66,25 +66,49 @@ internal static class PackBaseline
 
     public static Dictionary<string, (long Rows, long Sum)> Run(MarketTape tape)
     {
-        var result = new Dictionary<string, (long Rows, long Sum)>(StringComparer.Ordinal);
-        void Add(string query, long sum)
+        var pack = new HandWrittenPack();
+        var t = 0;
+        for (var i = 0; i < tape.Count; i++)
         {
-            var (rows, total) = result.GetValueOrDefault(query);
-            result[query] = (rows + 1, total + sum);
+            if (tape.IsQuote[i])
+            {
+                pack.OnQuote(in tape.Quotes[i - t]);
+            }
+            else
+            {
+                pack.OnTrade(in tape.Trades[t++]);
+            }
         }
 
-        var symbols = new Dictionary<string, Sym>(ReferenceEqualityComparer.Instance);
-        Sym Get(string symbol)
+        return pack.Complete();
+    }
+
+    /// <summary>
+    /// The hand-written pack fed one event at a time (the latency benchmark paces it like the engine). Rows are counted
+    /// into the per-query sums; <see cref="Complete"/> closes what is open at end of stream. Not thread-safe.
+    /// </summary>
+    internal sealed class HandWrittenPack
+    {
+        private readonly Dictionary<string, (long Rows, long Sum)> _result = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Sym> _symbols = new(ReferenceEqualityComparer.Instance);
+
+        private void Add(string query, long sum)
         {
-            if (!symbols.TryGetValue(symbol, out var s))
+            var (rows, total) = _result.GetValueOrDefault(query);
+            _result[query] = (rows + 1, total + sum);
+        }
+
+        private Sym Get(string symbol)
+        {
+            if (!_symbols.TryGetValue(symbol, out var s))
             {
-                symbols.Add(symbol, s = new Sym());
+                _symbols.Add(symbol, s = new Sym());
             }
 
             return s;
         }
 
-        void CloseBar(Sym s)
+        private void CloseBar(Sym s)
         {
             if (s.Priced == 0)
             {
@@ -102,42 +126,38 @@ internal static class PackBaseline
             }
         }
 
-        void CloseHop(Sym s, int k) => Add("vwap_5m", (long)((s.HopNotional[k] + (s.HopVolume[k] / 2)) / s.HopVolume[k]) + s.HopVolume[k]);
+        private void CloseHop(Sym s, int k) => Add("vwap_5m", (long)((s.HopNotional[k] + (s.HopVolume[k] / 2)) / s.HopVolume[k]) + s.HopVolume[k]);
 
-        var t = 0;
-        for (var i = 0; i < tape.Count; i++)
+        public void OnQuote(in QuoteTick q)
         {
-            if (tape.IsQuote[i])
+            var s = Get(q.Symbol.Value);
+            s.Quote = q;
+            s.HasQuote = true;
+            var bid = q.BidPrice.Raw;
+            var ask = q.AskPrice.Raw;
+            if (bid > 0 && ask > bid)
             {
-                ref readonly var q = ref tape.Quotes[i - t];
-                var s = Get(q.Symbol.Value);
-                s.Quote = q;
-                s.HasQuote = true;
-                var bid = q.BidPrice.Raw;
-                var ask = q.AskPrice.Raw;
-                if (bid > 0 && ask > bid)
+                var minute = q.Time.UnixNanoseconds - (q.Time.UnixNanoseconds % Minute);
+                if (s.SpreadStart != minute)
                 {
-                    var minute = q.Time.UnixNanoseconds - (q.Time.UnixNanoseconds % Minute);
-                    if (s.SpreadStart != minute)
+                    if (s.SpreadStart != long.MinValue)
                     {
-                        if (s.SpreadStart != long.MinValue)
-                        {
-                            Add("spread_1m", s.MaxSpread + s.Quotes);
-                        }
-
-                        s.SpreadStart = minute;
-                        s.MaxSpread = long.MinValue;
-                        s.Quotes = 0;
+                        Add("spread_1m", s.MaxSpread + s.Quotes);
                     }
 
-                    s.MaxSpread = Math.Max(s.MaxSpread, ask - bid);
-                    s.Quotes++;
+                    s.SpreadStart = minute;
+                    s.MaxSpread = long.MinValue;
+                    s.Quotes = 0;
                 }
 
-                continue;
+                s.MaxSpread = Math.Max(s.MaxSpread, ask - bid);
+                s.Quotes++;
             }
 
-            ref readonly var tr = ref tape.Trades[t++];
+        }
+
+        public void OnTrade(in TradeTick tr)
+        {
             var sym = Get(tr.Symbol.Value);
             var time = tr.Time.UnixNanoseconds;
             var p = tr.Price.Raw;
@@ -375,44 +395,48 @@ internal static class PackBaseline
             }
         }
 
-        // End of stream: close what is open.
-        foreach (var s in symbols.Values)
+        /// <summary>End of stream: closes what is open and returns rows and sums per query.</summary>
+        public Dictionary<string, (long Rows, long Sum)> Complete()
         {
-            if (s.BarStart != long.MinValue)
+            foreach (var s in _symbols.Values)
             {
-                CloseBar(s);
-            }
-
-            for (var k = 0; k < 5; k++)
-            {
-                if (s.HopStart[k] != long.MinValue)
+                if (s.BarStart != long.MinValue)
                 {
-                    CloseHop(s, k);
+                    CloseBar(s);
+                }
+
+                for (var k = 0; k < 5; k++)
+                {
+                    if (s.HopStart[k] != long.MinValue)
+                    {
+                        CloseHop(s, k);
+                    }
+                }
+
+                if (s.SessionFirst != long.MinValue)
+                {
+                    Add("activity_sessions", s.SessionTrades + s.SessionVolume + s.SessionFirst + s.SessionLast);
+                }
+
+                if (s.SpreadStart != long.MinValue)
+                {
+                    Add("spread_1m", s.MaxSpread + s.Quotes);
+                }
+
+                if (s.FlowStart != long.MinValue)
+                {
+                    Add("flow_1m", s.FlowTrades);
+                }
+
+                foreach (var a in s.Stall)
+                {
+                    Add("no_follow_through", a.ATime + a.APrice + a.ASize);
                 }
             }
 
-            if (s.SessionFirst != long.MinValue)
-            {
-                Add("activity_sessions", s.SessionTrades + s.SessionVolume + s.SessionFirst + s.SessionLast);
-            }
 
-            if (s.SpreadStart != long.MinValue)
-            {
-                Add("spread_1m", s.MaxSpread + s.Quotes);
-            }
-
-            if (s.FlowStart != long.MinValue)
-            {
-                Add("flow_1m", s.FlowTrades);
-            }
-
-            foreach (var a in s.Stall)
-            {
-                Add("no_follow_through", a.ATime + a.APrice + a.ASize);
-            }
+            return _result;
         }
-
-        return result;
     }
 
     /// <summary>Drops matches started before <paramref name="oldest"/> (their WITHIN has passed).</summary>

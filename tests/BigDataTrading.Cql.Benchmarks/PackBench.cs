@@ -127,7 +127,8 @@ internal static class PackBench
     /// coordinated omission). Also the service time (return − call). The baseline is the same paced loop over the same
     /// tape with a handler that only reads the event: what the machine alone adds (timer, scheduler, hypervisor stalls).
     /// The busy baseline also spins for the engine's mean time per event: what those stalls cost any handler that keeps
-    /// the thread as busy as the engine does. Rounds alternate baseline, busy baseline and engine; the first quarter of each paced run is not recorded (the engine's pools grow
+    /// the thread as busy as the engine does. The hand-written pack (<see cref="PackBaseline"/>) runs the same queries
+    /// without an engine. Rounds alternate baseline, busy baseline, hand-written pack and engine; the first quarter of each paced run is not recorded (the engine's pools grow
     /// to their peak there; the throughput benchmark reports that growth).
     /// </summary>
     public static int Latency(int events, int symbols, long rate, bool live)
@@ -144,6 +145,7 @@ internal static class PackBench
             var engine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
             tape.Feed(engine);
             engine.Complete();
+            PackBaseline.Run(tape);
             engine = CqlEngine.Compile(pack, NullCqlSink.Instance, Options);
             var watch = Stopwatch.StartNew();
             tape.Feed(engine);
@@ -154,7 +156,7 @@ internal static class PackBench
                 rate = (long)(capacity / 2);
             }
 
-            Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s); 3 rounds of baseline, busy baseline, engine; last 3/4 of each run recorded");
+            Console.WriteLine($"trading pack latency: {events:N0} events over {symbols:N0} symbols paced at {rate:N0} events/s (capacity measured just before: {capacity:N0}/s); 3 rounds of baseline, busy baseline, hand-written pack, engine; last 3/4 of each run recorded");
             Console.WriteLine("  tape: compressed day — 6.5 hours of event time in the run, a minute boundary (1,000 symbols' windows due) every ~8 ms of wall time");
             var results = new List<PacedRun>();
             for (var round = 0; round < 3; round++)
@@ -165,6 +167,8 @@ internal static class PackBench
                 var busy = new BusyHandler(capacity);
                 var ul = Paced("busy", tape, rate, ref busy);
                 results.Add(ul);
+                var hand = new HandWrittenHandler(new PackBaseline.HandWrittenPack());
+                results.Add(Paced("hand", tape, rate, ref hand));
                 var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance, Options));
                 var el = Paced("engine", tape, rate, ref handler);
                 results.Add(el);
@@ -198,11 +202,12 @@ internal static class PackBench
             var e = Median("engine", r => r.Latency.Percentile(percentile));
             var b = Median("baseline", r => r.Latency.Percentile(percentile));
             var u = Median("busy", r => r.Latency.Percentile(percentile));
-            Console.WriteLine($"  median latency {name}: engine {e:N0} ns, baseline {b:N0} ns, busy baseline {u:N0} ns; engine / baseline {e / b:F2}, engine / busy baseline {e / u:F2}");
+            var h = Median("hand", r => r.Latency.Percentile(percentile));
+            Console.WriteLine($"  median latency {name}: engine {e:N0} ns, hand-written {h:N0} ns, baseline {b:N0} ns, busy baseline {u:N0} ns; engine / hand-written {e / h:F2}, engine / busy baseline {e / u:F2}");
         }
 
-        Console.WriteLine($"  median latency p99 away from minute boundaries: engine {Median("engine", r => r.FarFromBoundary.Percentile(99)):N0} ns, busy baseline {Median("busy", r => r.FarFromBoundary.Percentile(99)):N0} ns");
-        Console.WriteLine($"  median service p99: engine {Median("engine", r => r.Service.Percentile(99)):N0} ns");
+        Console.WriteLine($"  median latency p99 away from minute boundaries: engine {Median("engine", r => r.FarFromBoundary.Percentile(99)):N0} ns, hand-written {Median("hand", r => r.FarFromBoundary.Percentile(99)):N0} ns, busy baseline {Median("busy", r => r.FarFromBoundary.Percentile(99)):N0} ns");
+        Console.WriteLine($"  median service p99: engine {Median("engine", r => r.Service.Percentile(99)):N0} ns, hand-written {Median("hand", r => r.Service.Percentile(99)):N0} ns");
     }
 
     /// <summary>
@@ -210,7 +215,7 @@ internal static class PackBench
     /// so event time runs with the wall clock. The pack's state only reaches its peak once its longest horizon has
     /// passed (the 10 s sliding window plus 2 s lateness; the patterns' reorder buffers), so one engine is first fed
     /// 12 s of market unpaced; then three rounds pace the next segments, each through the do-nothing baseline, the
-    /// busy baseline and then that same warmed engine. A minute boundary (every symbol's tumbling windows due) falls in
+    /// busy baseline, the hand-written pack (warmed on the same segment) and then that same warmed engine. A minute boundary (every symbol's tumbling windows due) falls in
     /// the middle of the second round. The default rate is half the capacity measured the same way (warmed, unpaced,
     /// on a tape as dense as the rounds').
     /// </summary>
@@ -241,8 +246,21 @@ internal static class PackBench
             var watch = Stopwatch.StartNew();
             var trades = tape.Feed(engine, 0, 0, warm);
             watch.Stop();
+            var handPack = new PackBaseline.HandWrittenPack();
+            for (int i = 0, t = 0; i < warm; i++)
+            {
+                if (tape.IsQuote[i])
+                {
+                    handPack.OnQuote(in tape.Quotes[i - t]);
+                }
+                else
+                {
+                    handPack.OnTrade(in tape.Trades[t++]);
+                }
+            }
+
             Console.WriteLine($"trading pack latency, live tape: {symbols:N0} symbols, {spacing:N0} ns between events, paced at {rate:N0} events/s; busy baseline spins {1e9 / capacity:N0} ns per event");
-            Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline, busy baseline, then the same engine, all recorded; a minute boundary in round 2");
+            Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline, busy baseline, the hand-written pack (warmed on the same segment), then the same engine, all recorded; a minute boundary in round 2");
             GC.Collect();
             var results = new List<PacedRun>();
             var gcs = GC.CollectionCount(0);
@@ -255,6 +273,8 @@ internal static class PackBench
                 var busy = new BusyHandler(capacity);
                 var ul = Paced("busy", tape, trades, from, from + events, from, rate, ref busy);
                 results.Add(ul);
+                var hand = new HandWrittenHandler(handPack);
+                results.Add(Paced("hand", tape, trades, from, from + events, from, rate, ref hand));
                 var handler = new EngineHandler(engine);
                 var el = Paced("engine", tape, trades, from, from + events, from, rate, ref handler);
                 results.Add(el);
@@ -406,6 +426,14 @@ internal static class PackBench
             {
             }
         }
+    }
+
+    /// <summary>The hand-written pack (<see cref="PackBaseline"/>) fed one event at a time: the same queries without an engine.</summary>
+    private readonly struct HandWrittenHandler(PackBaseline.HandWrittenPack pack) : ITickHandler
+    {
+        public void OnTrade(in TradeTick tick) => pack.OnTrade(in tick);
+
+        public void OnQuote(in QuoteTick quote) => pack.OnQuote(in quote);
     }
 
     /// <summary>The baseline: reads each event (so the tape is touched as the engine touches it) and does nothing else.</summary>
