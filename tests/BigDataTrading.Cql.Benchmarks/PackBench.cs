@@ -91,7 +91,9 @@ internal static class PackBench
         {
             Console.WriteLine($"each query of the pack alone over {events:N0} events, {symbols:N0} symbols, median of 3 runs; {TapeText(live)}");
             var script = CqlParser.Parse(pack);
-            foreach (var query in script.Statements.OfType<CreateQueryStatement>())
+            // CQL_BENCH_ONLY=name[,name…] times only those queries (shorter runs for before/after comparisons).
+            var only = Environment.GetEnvironmentVariable("CQL_BENCH_ONLY")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var query in script.Statements.OfType<CreateQueryStatement>().Where(q => only is null || only.Contains(q.Name, StringComparer.Ordinal)))
             {
                 var one = Environment.GetEnvironmentVariable("CQL_BENCH_CUMULATIVE") == "1"
                     ? new CqlScript([.. script.Statements.TakeWhile(s => s != query), query])
