@@ -67,19 +67,7 @@ internal static class PackBaseline
     public static Dictionary<string, (long Rows, long Sum)> Run(MarketTape tape)
     {
         var pack = new HandWrittenPack();
-        var t = 0;
-        for (var i = 0; i < tape.Count; i++)
-        {
-            if (tape.IsQuote[i])
-            {
-                pack.OnQuote(in tape.Quotes[i - t]);
-            }
-            else
-            {
-                pack.OnTrade(in tape.Trades[t++]);
-            }
-        }
-
+        pack.Feed(tape, 0, 0, tape.Count);
         return pack.Complete();
     }
 
@@ -91,6 +79,23 @@ internal static class PackBaseline
     {
         private readonly Dictionary<string, (long Rows, long Sum)> _result = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Sym> _symbols = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>Feeds events [<paramref name="from"/>, <paramref name="to"/>) of the tape (<paramref name="tradesBefore"/> trades precede <paramref name="from"/>).</summary>
+        public void Feed(MarketTape tape, int tradesBefore, int from, int to)
+        {
+            var t = tradesBefore;
+            for (var i = from; i < to; i++)
+            {
+                if (tape.IsQuote[i])
+                {
+                    OnQuote(in tape.Quotes[i - t]);
+                }
+                else
+                {
+                    OnTrade(in tape.Trades[t++]);
+                }
+            }
+        }
 
         private void Add(string query, long sum)
         {

@@ -130,8 +130,9 @@ internal static class PackBench
     /// tape with a handler that only reads the event: what the machine alone adds (timer, scheduler, hypervisor stalls).
     /// The busy baseline also spins for the engine's mean time per event: what those stalls cost any handler that keeps
     /// the thread as busy as the engine does. The hand-written pack (<see cref="PackBaseline"/>) runs the same queries
-    /// without an engine. Rounds alternate baseline, busy baseline, hand-written pack and engine; the first quarter of each paced run is not recorded (the engine's pools grow
-    /// to their peak there; the throughput benchmark reports that growth).
+    /// without an engine. Rounds alternate baseline, busy baseline, hand-written pack and engine; the first quarter of
+    /// each paced run is not recorded (the engine's pools grow to their peak there; the throughput benchmark reports
+    /// that growth).
     /// </summary>
     public static int Latency(int events, int symbols, long rate, bool live)
     {
@@ -164,16 +165,13 @@ internal static class PackBench
             for (var round = 0; round < 3; round++)
             {
                 var touch = new TouchHandler();
-                var bl = Paced("baseline", tape, rate, ref touch);
-                results.Add(bl);
+                results.Add(Paced("baseline", tape, rate, ref touch));
                 var busy = new BusyHandler(capacity);
-                var ul = Paced("busy", tape, rate, ref busy);
-                results.Add(ul);
+                results.Add(Paced("busy", tape, rate, ref busy));
                 var hand = new HandWrittenHandler(new PackBaseline.HandWrittenPack());
                 results.Add(Paced("hand", tape, rate, ref hand));
                 var handler = new EngineHandler(CqlEngine.Compile(pack, NullCqlSink.Instance, Options));
-                var el = Paced("engine", tape, rate, ref handler);
-                results.Add(el);
+                results.Add(Paced("engine", tape, rate, ref handler));
                 GC.KeepAlive(touch.Sum);
             }
 
@@ -217,8 +215,8 @@ internal static class PackBench
     /// so event time runs with the wall clock. The pack's state only reaches its peak once its longest horizon has
     /// passed (the 10 s sliding window plus 2 s lateness; the patterns' reorder buffers), so one engine is first fed
     /// 12 s of market unpaced; then three rounds pace the next segments, each through the do-nothing baseline, the
-    /// busy baseline, the hand-written pack (warmed on the same segment) and then that same warmed engine. A minute boundary (every symbol's tumbling windows due) falls in
-    /// the middle of the second round. The default rate is half the capacity measured the same way (warmed, unpaced,
+    /// busy baseline, the hand-written pack (warmed on the same segment) and then that same warmed engine. A minute
+    /// boundary (every symbol's tumbling windows due) falls in the middle of the second round. The default rate is half the capacity measured the same way (warmed, unpaced,
     /// on a tape as dense as the rounds').
     /// </summary>
     private static int LiveLatency(int events, int symbols, long rate)
@@ -249,17 +247,7 @@ internal static class PackBench
             var trades = tape.Feed(engine, 0, 0, warm);
             watch.Stop();
             var handPack = new PackBaseline.HandWrittenPack();
-            for (int i = 0, t = 0; i < warm; i++)
-            {
-                if (tape.IsQuote[i])
-                {
-                    handPack.OnQuote(in tape.Quotes[i - t]);
-                }
-                else
-                {
-                    handPack.OnTrade(in tape.Trades[t++]);
-                }
-            }
+            handPack.Feed(tape, 0, 0, warm);
 
             Console.WriteLine($"trading pack latency, live tape: {symbols:N0} symbols, {spacing:N0} ns between events, paced at {rate:N0} events/s; busy baseline spins {1e9 / capacity:N0} ns per event");
             Console.WriteLine($"  warm-up: {warm:N0} events ({warm * spacing / 1e9:F1} s of market) fed unpaced in {watch.Elapsed.TotalSeconds:F1} s; then {Rounds} rounds of {events:N0} events, baseline, busy baseline, the hand-written pack (warmed on the same segment), then the same engine, all recorded; a minute boundary in round 2");
@@ -270,16 +258,13 @@ internal static class PackBench
             {
                 var from = warm + (round * events);
                 var touch = new TouchHandler();
-                var bl = Paced("baseline", tape, trades, from, from + events, from, rate, ref touch);
-                results.Add(bl);
+                results.Add(Paced("baseline", tape, trades, from, from + events, from, rate, ref touch));
                 var busy = new BusyHandler(capacity);
-                var ul = Paced("busy", tape, trades, from, from + events, from, rate, ref busy);
-                results.Add(ul);
+                results.Add(Paced("busy", tape, trades, from, from + events, from, rate, ref busy));
                 var hand = new HandWrittenHandler(handPack);
                 results.Add(Paced("hand", tape, trades, from, from + events, from, rate, ref hand));
                 var handler = new EngineHandler(engine);
-                var el = Paced("engine", tape, trades, from, from + events, from, rate, ref handler);
-                results.Add(el);
+                results.Add(Paced("engine", tape, trades, from, from + events, from, rate, ref handler));
                 GC.KeepAlive(touch.Sum);
                 for (var i = from; i < from + events; i++)
                 {
