@@ -311,9 +311,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 // Freeze the back as the middle; its suffixes are built while the front drains. (With no front, the
                 // back just grows, and the next eviction turns its survivors into the front at once.)
                 var k = key;
-                _bl.AsSpan(k * _nl, _nl).CopyTo(_ml.AsSpan(k * _nl));
-                _bd.AsSpan(k * _nd, _nd).CopyTo(_md.AsSpan(k * _nd));
-                _bw.AsSpan(k * _nw, _nw).CopyTo(_mw.AsSpan(k * _nw));
+                Copy(_bl, k * _nl, _ml, k * _nl, _nl);
+                Copy(_bd, k * _nd, _md, k * _nd, _nd);
+                Copy(_bw, k * _nw, _mw, k * _nw, _nw);
                 ResetAggregate(_bl, _bd, _bw, key);
                 mid = conv = count;
             }
@@ -387,9 +387,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 if (win < front)
                 {
                     var p = (head + win) & mask;
-                    st.PartL.AsSpan(p * _nl, _nl).CopyTo(_sl);
-                    st.PartD.AsSpan(p * _nd, _nd).CopyTo(_sd);
-                    st.PartW.AsSpan(p * _nw, _nw).CopyTo(_sw);
+                    Copy(st.PartL, p * _nl, _sl, 0, _nl);
+                    Copy(st.PartD, p * _nd, _sd, 0, _nd);
+                    Copy(st.PartW, p * _nw, _sw, 0, _nw);
                     if (mid > front)
                     {
                         Merge(_sl, _sd, _sw, 0, 0, 0, _ml, _md, _mw, bl, bd, bw);
@@ -397,9 +397,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 }
                 else
                 {
-                    _ml.AsSpan(bl, _nl).CopyTo(_sl);
-                    _md.AsSpan(bd, _nd).CopyTo(_sd);
-                    _mw.AsSpan(bw, _nw).CopyTo(_sw);
+                    Copy(_ml, bl, _sl, 0, _nl);
+                    Copy(_md, bd, _sd, 0, _nd);
+                    Copy(_mw, bw, _sw, 0, _nw);
                 }
 
                 Merge(_sl, _sd, _sw, 0, 0, 0, _bl, _bd, _bw, bl, bd, bw);
@@ -427,8 +427,8 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
                 _update(in ring[(head + i) & mask], _bl, _bd, _bw, bl, bd, bw);
             }
 
-            _initialLongs.AsSpan().CopyTo(_sl);
-            _initialDoubles.AsSpan().CopyTo(_sd);
+            Copy(_initialLongs, 0, _sl, 0, _nl);
+            Copy(_initialDoubles, 0, _sd, 0, _nd);
             _sw.AsSpan().Clear();
             for (var i = 0; i < count; i++)
             {
@@ -473,27 +473,47 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
             var p = (head + i) & mask;
             if (i == top - 1)
             {
-                _initialLongs.AsSpan().CopyTo(pl.AsSpan(p * _nl, _nl));
-                _initialDoubles.AsSpan().CopyTo(pd.AsSpan(p * _nd, _nd));
-                pw.AsSpan(p * _nw, _nw).Clear();
+                Copy(_initialLongs, 0, pl, p * _nl, _nl);
+                Copy(_initialDoubles, 0, pd, p * _nd, _nd);
+                Clear(pw, p * _nw, _nw);
             }
             else
             {
                 var q = (p + 1) & mask;
-                pl.AsSpan(q * _nl, _nl).CopyTo(pl.AsSpan(p * _nl, _nl));
-                pd.AsSpan(q * _nd, _nd).CopyTo(pd.AsSpan(p * _nd, _nd));
-                pw.AsSpan(q * _nw, _nw).CopyTo(pw.AsSpan(p * _nw, _nw));
+                Copy(pl, q * _nl, pl, p * _nl, _nl);
+                Copy(pd, q * _nd, pd, p * _nd, _nd);
+                Copy(pw, q * _nw, pw, p * _nw, _nw);
             }
 
             fold(in ring[p], pl, pd, pw, p * _nl, p * _nd, p * _nw);
         }
     }
 
+    /// <summary>Copies the <paramref name="n"/> values (one per aggregate: a handful) of one aggregate slot. At these
+    /// sizes a loop beats a call to the block copy, and a sliding window copies slots several times per event.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<TValue>(TValue[] source, int from, TValue[] target, int to, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            target[to + i] = source[from + i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Clear(Int128[] values, int from, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            values[from + i] = default;
+        }
+    }
+
     private void ResetAggregate(long[] l, double[] d, Int128[] w, int key)
     {
-        _initialLongs.AsSpan().CopyTo(l.AsSpan(key * _nl, _nl));
-        _initialDoubles.AsSpan().CopyTo(d.AsSpan(key * _nd, _nd));
-        w.AsSpan(key * _nw, _nw).Clear();
+        Copy(_initialLongs, 0, l, key * _nl, _nl);
+        Copy(_initialDoubles, 0, d, key * _nd, _nd);
+        Clear(w, key * _nw, _nw);
     }
 
     private void GrowSlidingKeys(int key)
@@ -535,9 +555,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
         {
             var p = (head + i) & mask;
             bigger[i] = ring[p];
-            pl.AsSpan(p * _nl, _nl).CopyTo(_sk[key].PartL.AsSpan(i * _nl));
-            pd.AsSpan(p * _nd, _nd).CopyTo(_sk[key].PartD.AsSpan(i * _nd));
-            pw.AsSpan(p * _nw, _nw).CopyTo(_sk[key].PartW.AsSpan(i * _nw));
+            Copy(pl, p * _nl, _sk[key].PartL, i * _nl, _nl);
+            Copy(pd, p * _nd, _sk[key].PartD, i * _nd, _nd);
+            Copy(pw, p * _nw, _sk[key].PartW, i * _nw, _nw);
         }
 
         _sk[key].Ring = bigger;
@@ -757,9 +777,9 @@ internal sealed partial class WindowedAggregateQuery<T> : EventQuery<T>
 
         var slot = _free;
         _free = _next[slot];
-        _initialLongs.AsSpan().CopyTo(_l.AsSpan(slot * _nl, _nl));
-        _initialDoubles.AsSpan().CopyTo(_d.AsSpan(slot * _nd, _nd));
-        _w.AsSpan(slot * _nw, _nw).Clear();
+        Copy(_initialLongs, 0, _l, slot * _nl, _nl);
+        Copy(_initialDoubles, 0, _d, slot * _nd, _nd);
+        Clear(_w, slot * _nw, _nw);
         _start[slot] = start;
         _end[slot] = end;
         _keyOf[slot] = key;
