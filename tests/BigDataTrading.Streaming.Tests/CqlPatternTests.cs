@@ -118,8 +118,12 @@ public sealed class CqlPatternTests
     [Fact]
     public void With_no_allowed_lateness_a_match_is_emitted_by_the_event_that_completes_it()
     {
+        // The engine default allows 2 s, so the pattern's own clause must override it.
         var sink = new CollectingCqlSink();
-        var engine = CqlEngine.Compile(TradesStream + Spike.Replace("WITHIN 5 SECONDS", "WITHIN 5 SECONDS ALLOWED LATENESS 0 SECONDS", StringComparison.Ordinal), sink);
+        var engine = CqlEngine.Compile(
+            TradesStream + Spike.Replace("WITHIN 5 SECONDS", "WITHIN 5 SECONDS ALLOWED LATENESS 0 SECONDS", StringComparison.Ordinal),
+            sink,
+            new CqlOptions { AllowedLatenessNanos = 2 * Timestamp.NanosPerSecond });
         engine.OnTrade(Trade("SPY", 0, 100m, 1000));   // a
         engine.OnTrade(Trade("SPY", 1, 100.5m, 10));
         Assert.Empty(sink.Rows);
